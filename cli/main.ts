@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
+import { labUp } from '../lab/lab.js';
+import { labCommand, usageAfterUp } from './lab-command.js';
+
+/** Components that later issues bring; until then they say so instead of pretending to run. */
+function pending(name: string, what: string): Command {
+  return new Command(name).description(what).allowUnknownOption(true).action(() => {
+    throw new FleetlbError(ErrorCodes.NOT_IMPLEMENTED, `'fleetlb ${name}' is not part of this build yet.`);
+  });
+}
+
+export function program(): Command {
+  const p = new Command('fleetlb')
+    .description('multi-cluster fleet L4 load balancing for Kubernetes on your own network')
+    .showHelpAfterError()
+    .exitOverride();
+  p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
+  p.addCommand(pending('member-agent', 'run the member agent (join, work applier, service export, allocator)'));
+  p.addCommand(pending('speaker', 'announce load-balancer IPs over ARP/NDP and BGP'));
+  p.addCommand(labCommand());
+  p.command('demo')
+    .description('bring up the lab fleet and show how to use it (the kuard walkthrough joins as its parts land)')
+    .option('--dir <dir>', 'lab directory (default .lab)')
+    .action(async (o: { dir?: string }) => {
+      const state = await labUp({ dir: o.dir, progress: (l) => process.stderr.write(l + '\n') });
+      for (const l of usageAfterUp(state)) process.stdout.write(l + '\n');
+    });
+  return p;
+}
+
+/** Runs the CLI and returns the exit code; errors become one clear sentence, not a stack. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (isFleetlbError(err)) {
+      process.stderr.write(`fleetlb: ${err.message}\n`);
+      for (const d of err.details) process.stderr.write(`  | ${d}\n`);
+      if (process.env.FLEETLB_DEBUG) process.stderr.write(`[${err.code}]\n`);
+      return err.code === ErrorCodes.NOT_IMPLEMENTED || err.code === ErrorCodes.CLI_USAGE ? 2 : 1;
+    }
+    process.stderr.write(`fleetlb: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -11,6 +11,7 @@ const common = {
 };
 
 export default {
+  testTimeout: 10000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
@@ -24,10 +25,11 @@ export default {
       displayName: 'integration',
       roots: ['<rootDir>/test/integration'],
       testMatch: ['**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // Compiled by `npm run build` (part of `npm test`): Jest loads global hooks outside its ESM
+      // module mapping, so they run from dist/.
+      globalSetup: '<rootDir>/dist/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
       testTimeout: 180000,
-      maxWorkers: 1,
     },
   ],
 };

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { readState, type ClusterState, type LabState } from '../../lab/state.js';
+import { TEST_LAB_DIR_ENV } from './lab-env.js';
+
+/**
+ * The test API over the shared lab: kubeconfigs, typed clients and kubectl for each cluster.
+ * Integration tests get everything through here, never by reading lab files themselves.
+ */
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+type ApiConstructor<T extends k8s.ApiType> = new (config: k8s.Configuration) => T;
+
+export class TestLab {
+  constructor(readonly state: LabState) {}
+
+  get dir(): string {
+    return this.state.dir;
+  }
+
+  get hub(): ClusterState {
+    return this.cluster('hub');
+  }
+
+  get members(): ClusterState[] {
+    return this.state.clusters.filter((c) => c.role === 'member');
+  }
+
+  cluster(name: string): ClusterState {
+    const c = this.state.clusters.find((x) => x.name === name);
+    if (!c) throw new Error(`the test lab has no cluster ${name} (it has ${this.state.clusters.map((x) => x.name).join(', ')})`);
+    return c;
+  }
+
+  kubeconfigPath(name: string): string {
+    return this.cluster(name).kubeconfig;
+  }
+
+  kubeConfig(name: string): k8s.KubeConfig {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(this.kubeconfigPath(name));
+    return kc;
+  }
+
+  api<T extends k8s.ApiType>(name: string, api: ApiConstructor<T>): T {
+    return this.kubeConfig(name).makeApiClient(api);
+  }
+
+  /** Run the lab's kubectl against one cluster; never throws for a non-zero exit. */
+  kubectl(name: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(join(this.state.binDir, 'kubectl'), ['--kubeconfig', this.kubeconfigPath(name), ...args], {
+        env: { ...process.env, KUBECACHEDIR: join(this.dir, 'kube-cache') },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: opts.timeoutMs ?? 60_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** `kubectl apply -f -` with the given manifest text. */
+  apply(name: string, manifest: string, extra: string[] = []): Promise<CommandResult> {
+    return this.kubectl(name, ['apply', '-f', '-', ...extra], { input: manifest });
+  }
+}
+
+let shared: Promise<TestLab> | undefined;
+
+/** The lab that jest's global setup started for this run. */
+export function testLab(): Promise<TestLab> {
+  shared ??= (async () => {
+    const dir = process.env[TEST_LAB_DIR_ENV];
+    if (!dir) throw new Error(`${TEST_LAB_DIR_ENV} is not set: integration tests run through jest's global setup (npm test)`);
+    const state = await readState(dir);
+    if (!state) throw new Error(`no lab is running in ${dir}`);
+    return new TestLab(state);
+  })();
+  return shared;
+}
+
+/** A name unique to this test run, for namespaces and objects (DNS-label safe). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Poll `check` until it returns a value other than undefined, or fail after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}

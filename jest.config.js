@@ -11,7 +11,6 @@ const common = {
 };
 
 export default {
-  testTimeout: 10000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
@@ -29,7 +28,7 @@ export default {
       // module mapping, so they run from dist/.
       globalSetup: '<rootDir>/dist/test/support/global-setup.js',
       globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],
 };

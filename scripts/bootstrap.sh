@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything fleetlb needs on a fresh machine: system packages (as root, via apt),
+# npm dependencies (offline native builds against this Node's own headers), and the lab's
+# Kubernetes and etcd binaries (built once with Go from the module proxy, then cached).
+# Safe to run again: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
+
+# System packages the lab uses. Installed only when missing, and only as root with apt.
+DEBIAN_PACKAGES=(openssl)
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    die "these packages are missing: ${missing[*]}; install them (as root: apt-get install ${missing[*]}) and run this again."
+  fi
+fi
+
+command -v node >/dev/null || die "Node.js 20 (>= 20.19) is needed: install it and run this again."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a===20&&b>=19?0:1)' \
+  || die "Node.js $(node -v) found; fleetlb needs Node.js 20 (>= 20.19, < 21)."
+
+# Native addons build against the running Node's headers, never downloaded ones.
+node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
+if [ -d "$node_prefix/include/node" ]; then export npm_config_nodedir="$node_prefix"; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-fund --no-audit
+else
+  npm run --silent build
+fi
+
+say "resolving the lab's Kubernetes binaries"
+node bin/fleetlb.js lab build >/dev/null
+say "ready"

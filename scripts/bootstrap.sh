@@ -35,7 +35,9 @@ if [ -d "$node_prefix/include/node" ]; then export npm_config_nodedir="$node_pre
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
-  npm ci --no-fund --no-audit
+  # `npm install` from the committed lock, not `npm ci`: npm 11 records only this platform's
+  # optional packages in the lock and `npm ci` then refuses it as out of sync.
+  npm install --no-fund --no-audit
 else
   npm run --silent build
 fi

@@ -1,0 +1,77 @@
+/**
+ * Which REST collection an object lives in. Controllers name resources by these refs rather
+ * than by generated client classes, so one client serves core kinds and our CRDs alike.
+ */
+export interface ResourceRef {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export function apiVersion(ref: Pick<ResourceRef, 'group' | 'version'>): string {
+  return ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
+}
+
+function base(ref: ResourceRef): string {
+  return ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
+}
+
+const seg = (s: string) => encodeURIComponent(s);
+
+/** `/api/v1/namespaces/x/pods`, or all namespaces when `namespace` is undefined. */
+export function collectionPath(ref: ResourceRef, namespace?: string): string {
+  if (ref.namespaced && namespace !== undefined) return `${base(ref)}/namespaces/${seg(namespace)}/${ref.plural}`;
+  return `${base(ref)}/${ref.plural}`;
+}
+
+export function objectPath(ref: ResourceRef, name: string, namespace?: string, subresource?: string): string {
+  if (ref.namespaced && namespace === undefined) throw new Error(`${ref.kind} ${name} is namespaced: a namespace is required`);
+  return `${collectionPath(ref, ref.namespaced ? namespace : undefined)}/${seg(name)}${subresource ? `/${subresource}` : ''}`;
+}
+
+/** Cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(obj: { metadata: Pick<ObjectMeta, 'name' | 'namespace'> }): string {
+  const { namespace, name } = obj.metadata;
+  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** Built-in resources the components use. Our CRDs' refs live in api/. */
+export const CoreResources = {
+  namespaces: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  configMaps: { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
+  secrets: { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  services: { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true },
+  nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
+  pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  events: { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  endpointSlices: { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true },
+  leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
+} as const satisfies Record<string, ResourceRef>;

@@ -16,8 +16,9 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/api', '<rootDir>/runtime', '<rootDir>/cli', '<rootDir>/hub', '<rootDir>/member-agent', '<rootDir>/speaker', '<rootDir>/lab'],
+      roots: ['<rootDir>'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/', '/\\.lab'],
     },
     {
       ...common,

@@ -2,16 +2,9 @@
  * metav1.Condition handling. `lastTransitionTime` moves only when the status changes, and every
  * condition records the generation it was computed from, so users can tell stale from current.
  */
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+import type { Condition } from '../api/meta.js';
 
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+export type { Condition, ConditionStatus } from '../api/meta.js';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

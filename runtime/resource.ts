@@ -1,39 +1,20 @@
 /**
- * Which REST collection an object lives in. Controllers name resources by these refs rather
- * than by generated client classes, so one client serves core kinds and our CRDs alike.
+ * Which REST collection an object lives in (api/meta.ts ResourceRef). Controllers name resources
+ * by these refs rather than by generated client classes, so one client serves core kinds and our
+ * CRDs alike.
  */
-export interface ResourceRef {
-  /** '' for the core group. */
-  group: string;
-  version: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
+import type { ObjectMeta, ResourceRef } from '../api/meta.js';
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
-}
+export type { ObjectMeta, ResourceRef };
 
+/** Any object as the runtime handles it; list items may arrive without apiVersion and kind. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
 }
 
-export function apiVersion(ref: Pick<ResourceRef, 'group' | 'version'>): string {
-  return ref.group === '' ? ref.version : `${ref.group}/${ref.version}`;
-}
+export { apiVersionOf as apiVersion } from '../api/meta.js';
 
 function base(ref: ResourceRef): string {
   return ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { labDown, labUp } from '../../lab/lab.js';
 import { isRunning } from '../../lab/processes.js';
 import type { LabState } from '../../lab/state.js';
+import { EventRecorder } from '../../runtime/events.js';
 import { Informer, type Transition } from '../../runtime/informer.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { LeaderElector, type Lease } from '../../runtime/leader-election.js';
@@ -69,6 +70,22 @@ async function converged(inf: Informer<ConfigMap>, ns: string): Promise<void> {
   await eventually('informer cache to equal the server', async () => (sorted(cacheView(inf)) === sorted(await serverView(ns)) ? true : undefined), 60_000);
 }
 
+/** An informer whose every connection goes through a proxy the test can partition. */
+async function proxiedInformer(ns: string, extra: { idleTimeoutMs?: number } = {}): Promise<{ inf: Informer<ConfigMap>; proxy: TcpProxy; transitions: Transition[] }> {
+  const proxy = new TcpProxy({ host: '127.0.0.1', port: cluster().ports.apiserver });
+  await proxy.listen();
+  const transitions: Transition[] = [];
+  const inf = new Informer<ConfigMap>({
+    client: await client(`https://127.0.0.1:${proxy.port}`, 2000),
+    resource: CoreResources.configMaps,
+    namespace: ns,
+    backoff: { initialMs: 100, maxMs: 500 },
+    ...extra,
+  });
+  inf.onTransition((t) => transitions.push(t));
+  return { inf, proxy, transitions };
+}
+
 async function churn(ns: string, round: number): Promise<void> {
   for (let i = 0; i < 10; i++) await admin.create(CoreResources.configMaps, configMap(ns, `r${round}-${i}`));
   for (let i = 0; i < 4; i++) await admin.mergePatch(CoreResources.configMaps, `r${round}-${i}`, ns, { data: { value: 'changed' } });
@@ -106,12 +123,9 @@ describe('informer', () => {
 
   test('after etcd compaction forces a 410 it relists, and deletions it missed are delivered', async () => {
     const ns = await namespace();
-    const proxy = new TcpProxy({ host: '127.0.0.1', port: cluster().ports.apiserver });
-    await proxy.listen();
-    const transitions: Transition[] = [];
+    const { inf, proxy, transitions } = await proxiedInformer(ns);
     const deleted: string[] = [];
-    const inf = new Informer<ConfigMap>({ client: await client(`https://127.0.0.1:${proxy.port}`, 2000), resource: CoreResources.configMaps, namespace: ns, backoff: { initialMs: 100, maxMs: 1000 } });
-    inf.onTransition((t) => transitions.push(t)).on({ delete: (o) => deleted.push(o.metadata.name ?? '') });
+    inf.on({ delete: (o) => deleted.push(o.metadata.name ?? '') });
     await inf.start();
     try {
       await churn(ns, 1);
@@ -143,17 +157,7 @@ describe('informer', () => {
 describe('informer watchdog', () => {
   test('a watch that goes silent without an error is restarted, and changes made meanwhile arrive', async () => {
     const ns = await namespace();
-    const proxy = new TcpProxy({ host: '127.0.0.1', port: cluster().ports.apiserver });
-    await proxy.listen();
-    const transitions: Transition[] = [];
-    const inf = new Informer<ConfigMap>({
-      client: await client(`https://127.0.0.1:${proxy.port}`, 2000),
-      resource: CoreResources.configMaps,
-      namespace: ns,
-      idleTimeoutMs: 1500,
-      backoff: { initialMs: 100, maxMs: 500 },
-    });
-    inf.onTransition((t) => transitions.push(t));
+    const { inf, proxy, transitions } = await proxiedInformer(ns, { idleTimeoutMs: 1500 });
     await inf.start();
     try {
       proxy.freeze();
@@ -165,6 +169,38 @@ describe('informer watchdog', () => {
       await inf.stop();
       await proxy.close();
     }
+  });
+});
+
+describe('writes', () => {
+  test('server-side apply sends the apply content type and field manager, is idempotent, and reaches the status subresource', async () => {
+    const ns = await namespace();
+    const svc = {
+      metadata: { name: 'web', namespace: ns },
+      spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+    };
+    const first = await admin.apply<KubeObject>(CoreResources.services, svc);
+    const again = await admin.apply<KubeObject>(CoreResources.services, svc);
+    expect(again.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    const managed = (again.metadata as { managedFields?: { manager: string; operation: string }[] }).managedFields ?? [];
+    expect(managed).toContainEqual(expect.objectContaining({ manager: 'runtime-test', operation: 'Apply' }));
+    const withStatus = await admin.apply<KubeObject & { status?: unknown }>(CoreResources.services, { metadata: { name: 'web', namespace: ns }, status: { loadBalancer: { ingress: [{ ip: '198.51.100.7' }] } } }, { subresource: 'status' });
+    expect((withStatus as { status?: { loadBalancer?: { ingress?: { ip: string }[] } } }).status?.loadBalancer?.ingress?.[0]?.ip).toBe('198.51.100.7');
+  });
+
+  test('repeated events are aggregated into one Event with a count', async () => {
+    const ns = await namespace();
+    const cm = await admin.create<ConfigMap>(CoreResources.configMaps, configMap(ns, 'subject'));
+    const recorder = new EventRecorder({ client: admin, component: 'runtime-test', instance: 'test' });
+    const subject = { ...cm, apiVersion: 'v1', kind: 'ConfigMap' };
+    for (let i = 0; i < 3; i++) await recorder.record(subject, 'Warning', 'AllocationFailed', 'no available IPs in pool default');
+    await recorder.record(subject, 'Normal', 'IPAllocated', 'Assigned IP ["198.51.100.7"]');
+    const { items } = await admin.list<KubeObject & { reason?: string; count?: number; involvedObject?: { uid?: string } }>(CoreResources.events, { namespace: ns });
+    const failed = items.filter((e) => e.reason === 'AllocationFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.count).toBe(3);
+    expect(failed[0]?.involvedObject?.uid).toBe(cm.metadata.uid);
+    expect(items.filter((e) => e.reason === 'IPAllocated')).toHaveLength(1);
   });
 });
 
@@ -211,8 +247,6 @@ describe('leader election', () => {
     const ns = await namespace();
     const proxy = new TcpProxy({ host: '127.0.0.1', port: cluster().ports.apiserver });
     await proxy.listen();
-    const kcPath = join(dir, 'via-proxy.kubeconfig');
-    await writeFile(kcPath, (await readFile(cluster().kubeconfig, 'utf8')).replace(cluster().server, `https://127.0.0.1:${proxy.port}`));
     let startedAt = 0;
     let fencedAt = 0;
     let fenceReason = '';

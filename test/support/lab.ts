@@ -55,19 +55,10 @@ export class TestLab {
 
   /** Run the lab's kubectl against one cluster; never throws for a non-zero exit. */
   kubectl(name: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(join(this.state.binDir, 'kubectl'), ['--kubeconfig', this.kubeconfigPath(name), ...args], {
-        env: { ...process.env, KUBECACHEDIR: join(this.dir, 'kube-cache') },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: opts.timeoutMs ?? 60_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(opts.input ?? '');
+    return runCommand(join(this.state.binDir, 'kubectl'), ['--kubeconfig', this.kubeconfigPath(name), ...args], {
+      ...opts,
+      env: { KUBECACHEDIR: join(this.dir, 'kube-cache') },
+      timeoutMs: opts.timeoutMs ?? 60_000,
     });
   }
 
@@ -116,17 +107,19 @@ const repoRoot = new URL('../../', import.meta.url).pathname;
 
 /** Run the built `fleetlb` command as a user would; never throws for a non-zero exit. */
 export function fleetlb(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
+  return runCommand(process.execPath, [join(repoRoot, 'bin', 'fleetlb.js'), ...args], { env: opts.env, timeoutMs: opts.timeoutMs ?? 240_000 });
+}
+
+/** Run a command to completion, collecting its output; never throws for a non-zero exit. */
+export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number }): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'fleetlb.js'), ...args], {
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 240_000,
-    });
+    const child = spawn(command, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
   });
 }

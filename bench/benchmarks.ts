@@ -1,0 +1,5 @@
+/**
+ * The list of benchmarks: each component registers its own here, e.g.
+ *   registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
+ */
+export {};

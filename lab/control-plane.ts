@@ -70,16 +70,22 @@ export function etcdArgs(c: ClusterSpec, p: ClusterPaths, ports: ClusterPorts): 
   ];
 }
 
-export function apiserverArgs(c: ClusterSpec, p: ClusterPaths, ports: ClusterPorts): string[] {
+/** How the cluster's API server is reached from its nodes, when the lab has a network. */
+export interface ControlPlaneOptions {
+  /** The address nodes reach the API server at (relayed to loopback); the `kubernetes` Service's endpoint. */
+  advertiseAddress?: string;
+}
+
+export function apiserverArgs(c: ClusterSpec, p: ClusterPaths, ports: ClusterPorts, opts: ControlPlaneOptions = {}): string[] {
   const a = clusterAddressing(c.index);
   const pki = (f: string) => join(p.pki, f);
   return [
     `--etcd-servers=http://${LOOPBACK}:${ports.etcdClient}`,
     `--bind-address=${LOOPBACK}`,
     `--secure-port=${ports.apiserver}`,
-    `--advertise-address=${LOOPBACK}`,
-    // The `kubernetes` Service cannot point at loopback; the lab network gives it a real address.
-    '--endpoint-reconciler-type=none',
+    `--advertise-address=${opts.advertiseAddress ?? LOOPBACK}`,
+    // Without a lab network the `kubernetes` Service has nowhere to point (loopback is refused).
+    ...(opts.advertiseAddress ? [] : ['--endpoint-reconciler-type=none']),
     `--cert-dir=${p.certDir}`,
     `--tls-cert-file=${pki('apiserver.crt')}`,
     `--tls-private-key-file=${pki('apiserver.key')}`,
@@ -138,7 +144,7 @@ export function schedulerArgs(_c: ClusterSpec, p: ClusterPaths, ports: ClusterPo
   ];
 }
 
-export const componentArgs: Record<Component, (c: ClusterSpec, p: ClusterPaths, ports: ClusterPorts) => string[]> = {
+export const componentArgs: Record<Component, (c: ClusterSpec, p: ClusterPaths, ports: ClusterPorts, opts?: ControlPlaneOptions) => string[]> = {
   etcd: etcdArgs,
   'kube-apiserver': apiserverArgs,
   'kube-controller-manager': controllerManagerArgs,

@@ -19,3 +19,12 @@ describe('lab kubeconfigs', () => {
     expect(() => kubeconfigYaml([entry('hub', 1)], 'member-9')).toThrow(/member-9/);
   });
 });
+
+describe('token kubeconfigs', () => {
+  test('a service-account token user, as pods of fleetlb run with', () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfigYaml([{ name: 'member-1', server: 'https://192.0.2.241:6443', caPem: 'CA', token: 'abc.def' }], 'member-1'));
+    expect(kc.getCurrentUser()?.token).toBe('abc.def');
+    expect(kc.getCurrentUser()?.certData).toBeUndefined();
+  });
+});

@@ -2,14 +2,12 @@ import { stringify } from 'yaml';
 
 /** Kubeconfig documents with certificates embedded, so a file can be copied anywhere. */
 
-export interface KubeconfigEntry {
+export type KubeconfigEntry = {
   /** Name used for the cluster, the user and the context. */
   name: string;
   server: string;
   caPem: string;
-  certPem: string;
-  keyPem: string;
-}
+} & ({ certPem: string; keyPem: string } | { token: string });
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -20,7 +18,10 @@ export function kubeconfigYaml(entries: KubeconfigEntry[], current: string): str
     kind: 'Config',
     preferences: {},
     clusters: entries.map((e) => ({ name: e.name, cluster: { server: e.server, 'certificate-authority-data': b64(e.caPem) } })),
-    users: entries.map((e) => ({ name: e.name, user: { 'client-certificate-data': b64(e.certPem), 'client-key-data': b64(e.keyPem) } })),
+    users: entries.map((e) => ({
+      name: e.name,
+      user: 'token' in e ? { token: e.token } : { 'client-certificate-data': b64(e.certPem), 'client-key-data': b64(e.keyPem) },
+    })),
     contexts: entries.map((e) => ({ name: e.name, context: { cluster: e.name, user: e.name } })),
     'current-context': current,
   });

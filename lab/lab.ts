@@ -23,6 +23,12 @@ import { findFreeBase, takenPorts } from './ports.js';
 import { isRunning, logTail, startProcess, stopProcess, type ProcessRecord } from './processes.js';
 import { allProcesses, lockDir, newLabId, readState, writeState, LAB_STATE_VERSION, type ClusterState, type LabState } from './state.js';
 import { KUBERNETES_VERSION } from './versions.js';
+import type { ProxyMode } from './kube-proxy.js';
+import { startNetwork, stopNetworkProcesses, type NetworkState } from './lab-network.js';
+import { destroyNetwork } from './network.js';
+import { apiserverLanAddress, DEFAULT_NODES_PER_MEMBER, planNetwork } from './network-plan.js';
+import { isRoot } from './netns.js';
+import type { RouterKind } from './router.js';
 
 export const DEFAULT_LAB_DIR = '.lab';
 /** The merged kubeconfig: one context per cluster, the hub current. */
@@ -35,6 +41,11 @@ export interface UpOptions {
   /** NAME=LOCATION pairs; defaults to the running lab's members, or DEFAULT_MEMBERS. */
   members?: string;
   basePort?: number;
+  /** Build the lab network (default: when running as root). */
+  network?: boolean;
+  router?: RouterKind;
+  nodesPerMember?: number;
+  proxyMode?: ProxyMode;
   progress?: Progress;
 }
 
@@ -74,7 +85,7 @@ async function preparePki(c: ClusterState, dir: string): Promise<KubeconfigEntry
     commonName: 'kube-apiserver',
     usage: 'server',
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-    ipAddresses: ['127.0.0.1', '::1', a.kubernetesServiceIP],
+    ipAddresses: ['127.0.0.1', '::1', a.kubernetesServiceIP, apiserverLanAddress(c.index)],
   });
   await ca.keyPair('service-account');
   const admin = await ca.issue({ name: 'admin', commonName: 'fleetlb-lab-admin', organization: 'system:masters', usage: 'client' });
@@ -149,7 +160,8 @@ async function startCluster(
       continue;
     }
     const log = join(dir, 'logs', `${c.name}.${component}.log`);
-    const rec = startProcess({ command: bins[component], args: componentArgs[component](c, paths, c.ports), log, cwd: paths.root });
+    const advertiseAddress = state.network?.plan.apiserverAddress[c.name];
+    const rec = startProcess({ command: bins[component], args: componentArgs[component](c, paths, c.ports, { advertiseAddress }), log, cwd: paths.root });
     started.push(rec);
     c.processes[component] = rec;
     await save();
@@ -158,10 +170,15 @@ async function startCluster(
   }
 }
 
-function newState(dir: string, clusters: ClusterSpec[], basePort: number, bins: LabBinaries): LabState {
+function newState(dir: string, clusters: ClusterSpec[], basePort: number, bins: LabBinaries, opts: UpOptions): LabState {
+  const id = newLabId();
+  const network: NetworkState | undefined = opts.network
+    ? { plan: planNetwork(id, clusters, opts.nodesPerMember ?? DEFAULT_NODES_PER_MEMBER), router: opts.router ?? 'bird', proxyMode: opts.proxyMode ?? 'iptables', processes: {} }
+    : undefined;
   return {
     version: LAB_STATE_VERSION,
-    id: newLabId(),
+    id,
+    ...(network ? { network } : {}),
     dir,
     kubernetesVersion: KUBERNETES_VERSION,
     binDir: bins.dir,
@@ -210,6 +227,21 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
       throw new FleetlbError(ErrorCodes.LAB_CONFIG_CHANGED, `The lab in ${dir} uses base port ${previous.basePort}; run 'fleetlb lab down --dir ${dir}' first to change it.`);
     }
     const clusters = previous ? previous.clusters : parseMembers(opts.members ?? DEFAULT_MEMBERS);
+    const wantNetwork = opts.network ?? isRoot();
+    if (wantNetwork && !isRoot()) {
+      throw new FleetlbError(ErrorCodes.LAB_NEEDS_ROOT, 'The lab network (namespaces, nodes, router) needs root: run as root, or pass --no-network for control planes only.');
+    }
+    if (previous) {
+      const changed = (what: string, now: unknown, before: unknown) => {
+        if (now !== undefined && now !== before) {
+          throw new FleetlbError(ErrorCodes.LAB_CONFIG_CHANGED, `The lab in ${dir} runs with ${what} ${String(before)}; run 'fleetlb lab down --dir ${dir}' first to change it.`);
+        }
+      };
+      changed('network', opts.network, previous.network !== undefined);
+      changed('router', opts.router, previous.network?.router);
+      changed('proxy mode', opts.proxyMode, previous.network?.proxyMode);
+      changed('nodes per member', opts.nodesPerMember, previous.network ? Math.max(...previous.network.plan.nodes.map((n) => n.index + 1)) : undefined);
+    }
     const bins = await resolveLabBinaries({ progress });
 
     if (previous) {
@@ -223,7 +255,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
       } else {
         base = await findFreeBase(dir, clusters.length, portList);
       }
-      state = newState(dir, clusters, base, bins);
+      state = newState(dir, clusters, base, bins, { ...opts, network: wantNetwork });
     }
     const foreign = await foreignPorts(state);
     if (foreign.length > 0) {
@@ -248,11 +280,14 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
       if (admin) await writeFile(c.kubeconfig, kubeconfigYaml([admin], c.name), { mode: 0o600 });
     }
     await writeFile(join(dir, MERGED_KUBECONFIG), kubeconfigYaml(admins, 'hub'), { mode: 0o600 });
+    if (s.network) await startNetwork(s, s.network, started, save, progress);
+    await save();
     return s;
   } catch (err) {
     // Leave nothing half-started: stop what this call started, newest first.
     await Promise.all(started.reverse().map((p) => stopProcess(p)));
     if (!existingBefore) {
+      if (state?.network) await destroyNetwork(state.id);
       await removeLabFiles(dir, { keepLogs: true });
     } else if (state) {
       for (const c of state.clusters) {
@@ -261,6 +296,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
           if (rec && !isRunning(rec)) delete c.processes[k];
         }
       }
+      for (const [k, rec] of Object.entries(state.network?.processes ?? {})) if (!isRunning(rec)) delete state.network?.processes[k];
       await writeState(state).catch(() => {});
     }
     throw err;
@@ -299,6 +335,8 @@ export async function labDown(opts: DownOptions = {}): Promise<{ stopped: number
   const unlock = await lockDir(dir);
   let stopped = 0;
   try {
+    // Node agents stop their pods while the API servers still answer.
+    if (state.network) stopped += await stopNetworkProcesses(state.network);
     // Reverse start order in every cluster: scheduler and controller-manager, apiserver, etcd.
     for (const component of [...COMPONENTS].reverse()) {
       await Promise.all(
@@ -310,6 +348,10 @@ export async function labDown(opts: DownOptions = {}): Promise<{ stopped: number
           }
         }),
       );
+    }
+    if (state.network) {
+      const swept = await destroyNetwork(state.id);
+      if (swept.strays.length > 0) progress(`ended ${swept.strays.length} stray processes in the lab's namespaces`);
     }
     const left = allProcesses(state).filter(isRunning);
     if (left.length > 0) {
@@ -326,7 +368,7 @@ export async function labDown(opts: DownOptions = {}): Promise<{ stopped: number
 
 export interface ComponentStatus {
   cluster: string;
-  component: Component;
+  component: Component | string;
   pid?: number;
   running: boolean;
   healthy: boolean;
@@ -348,6 +390,20 @@ export async function labStatus(opts: { dir?: string } = {}): Promise<{ state: L
       }),
     ),
   );
+  for (const [key, rec] of Object.entries(state.network?.processes ?? {})) {
+    const [owner = 'lab', what = key] = key.includes('.') ? key.split(/\.(.*)/s) : ['lab', key];
+    const node = state.network?.plan.nodes.find((n) => n.name === owner);
+    const running = isRunning(rec);
+    components.push({
+      cluster: node?.cluster ?? 'lab',
+      component: node ? `${what} (${node.name})` : key,
+      pid: rec.pid,
+      running,
+      healthy: running,
+      detail: running ? 'ok' : 'not running',
+      endpoint: node ? node.netns : key.startsWith('router') ? (state.network?.plan.router.netns ?? '') : 'host',
+    });
+  }
   return { state, components };
 }
 

@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import type { ClusterPorts, ClusterSpec, Component } from './control-plane.js';
+import type { NetworkState } from './lab-network.js';
 import { isRunning, selfRecord, type ProcessRecord } from './processes.js';
 
 /** What `lab up` records in DIR/lab.json so that later commands find and stop what it started. */
@@ -27,6 +28,8 @@ export interface LabState {
   basePort: number;
   createdAt: string;
   clusters: ClusterState[];
+  /** Present when the lab has its network (namespaces, nodes, router, kube-proxy): root only. */
+  network?: NetworkState;
 }
 
 export function newLabId(): string {
@@ -89,7 +92,10 @@ export async function writeState(state: LabState): Promise<void> {
 
 /** Every process record in the state, in start order. */
 export function allProcesses(state: LabState): ProcessRecord[] {
-  return state.clusters.flatMap((c) => Object.values(c.processes).filter((p): p is ProcessRecord => p !== undefined));
+  return [
+    ...state.clusters.flatMap((c) => Object.values(c.processes).filter((p): p is ProcessRecord => p !== undefined)),
+    ...Object.values(state.network?.processes ?? {}),
+  ];
 }
 
 /**

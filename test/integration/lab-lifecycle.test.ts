@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRunning } from '../../lab/processes.js';
 import { allProcesses, readState, type LabState } from '../../lab/state.js';
-import { fleetlb } from '../support/lab.js';
+import { labNetns } from '../../lab/network.js';
+import { allNetns } from '../../lab/network-plan.js';
+import { routerSessions } from '../../lab/router.js';
+import { describeAsRoot, eventually, fleetlb } from '../support/lab.js';
 
 /**
  * A second, small lab next to the shared one, driven through the CLI: it must not collide with
@@ -16,10 +19,12 @@ import { fleetlb } from '../support/lab.js';
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'fleetlb-lifecycle-'));
+  // FRR's daemons run as user frr and must be able to enter the lab directory.
+  await chmod(root, 0o755);
 });
 afterAll(async () => {
   // Whatever a failed assertion left running is stopped by PID through the lab itself.
-  for (const d of ['edge', 'ports']) await fleetlb(['lab', 'down', '--dir', join(root, d)]);
+  for (const d of ['edge', 'ports', 'net']) await fleetlb(['lab', 'down', '--dir', join(root, d)]);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -33,7 +38,7 @@ const pids = (s: LabState) => allProcesses(s).map((p) => p.pid).sort();
 describe('fleetlb lab lifecycle', () => {
   test('up, up again, recover killed processes, env, status and down', async () => {
     const dir = join(root, 'edge');
-    const up = await fleetlb(['lab', 'up', '--dir', dir, '--members', 'edge-1=westus']);
+    const up = await fleetlb(['lab', 'up', '--dir', dir, '--members', 'edge-1=westus', '--no-network']);
     expect(up.stderr).not.toMatch(/fleetlb: /);
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(join(dir, 'edge-1.kubeconfig'));
@@ -95,7 +100,7 @@ describe('fleetlb lab lifecycle', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       // Hub ports are base..base+4; make the blocked port the hub's apiserver port.
-      const r = await fleetlb(['lab', 'up', '--dir', dir, '--members', 'p-1=eastus', '--base-port', String(port - 2)]);
+      const r = await fleetlb(['lab', 'up', '--dir', dir, '--members', 'p-1=eastus', '--base-port', String(port - 2), '--no-network']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`${port} (hub)`);
       expect(r.stderr).toMatch(/already in use by another program/);
@@ -132,5 +137,32 @@ describe('fleetlb lab lifecycle', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot use the name 'hub'/);
     expect(await readState(dir)).toBeUndefined();
+  });
+});
+
+describeAsRoot('fleetlb lab lifecycle with a network', () => {
+  test('down removes every namespace and process the lab made, pods included', async () => {
+    const dir = join(root, 'net');
+    const up = await fleetlb(['lab', 'up', '--dir', dir, '--members', 'n-1=eastus', '--nodes', '1', '--router', 'frr']);
+    expect(up.stderr).not.toMatch(/fleetlb: /);
+    const s = await state(dir);
+    expect(s.network?.router).toBe('frr');
+    const names = await labNetns(s.id);
+    expect(names.sort()).toEqual(allNetns(s.network!.plan).sort());
+    // A pod adds a namespace and a process of its own; down must take those too.
+    const kubectl = join(s.binDir, 'kubectl');
+    const { execFileSync } = await import('node:child_process');
+    const env = { ...process.env, KUBECACHEDIR: join(dir, 'kube-cache') };
+    execFileSync(kubectl, ['--kubeconfig', join(dir, 'n-1.kubeconfig'), 'run', 'web', '--image=nginx', '--port=80'], { env });
+    await eventually('the pod namespace', async () => ((await labNetns(s.id)).length > names.length ? true : undefined), 30_000);
+    const sessions = await eventually('FRR answering', async () => routerSessions('frr', s.network!.plan, dir));
+    expect(Array.isArray(sessions)).toBe(true);
+    const all = allProcesses(await state(dir));
+
+    const down = await fleetlb(['lab', 'down', '--dir', dir]);
+    expect(down.code).toBe(0);
+    expect(await labNetns(s.id)).toEqual([]);
+    expect(all.filter(isRunning)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
   });
 });

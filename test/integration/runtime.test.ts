@@ -37,7 +37,7 @@ const client = async (server?: string, timeoutMs?: number) => new KubeClient(awa
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fleetlb-runtime-'));
-  lab = await labUp({ dir, members: `${CLUSTER}=eastus` });
+  lab = await labUp({ dir, members: `${CLUSTER}=eastus`, network: false });
   admin = await client();
 });
 

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { describe } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import type { NetworkState } from '../../lab/lab-network.js';
+import { isRoot } from '../../lab/netns.js';
 import { readState, type ClusterState, type LabState } from '../../lab/state.js';
 import { TEST_LAB_DIR_ENV } from './lab-env.js';
 
@@ -60,6 +63,22 @@ export class TestLab {
       env: { KUBECACHEDIR: join(this.dir, 'kube-cache') },
       timeoutMs: opts.timeoutMs ?? 60_000,
     });
+  }
+
+  /** The lab network, or undefined when the lab runs without one (not root). */
+  get network(): NetworkState | undefined {
+    return this.state.network;
+  }
+
+  /** Run a command inside a lab namespace: 'client', 'router', 'lan' or a node name. */
+  exec(where: string, command: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<CommandResult> {
+    const net = this.state.network;
+    if (!net) throw new Error('the test lab has no network (not root?)');
+    const named: Record<string, string> = { client: net.plan.client.netns, router: net.plan.router.netns, lan: net.plan.lanNetns };
+    for (const n of net.plan.nodes) named[n.name] = n.netns;
+    const netns = named[where];
+    if (!netns) throw new Error(`no lab namespace ${where}`);
+    return runCommand('ip', ['netns', 'exec', netns, ...command], { input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000 });
   }
 
   /** `kubectl apply -f -` with the given manifest text. */
@@ -122,4 +141,17 @@ export function runCommand(command: string, args: string[], opts: { env?: NodeJS
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * `describe` for suites that need root (network namespaces); without root they are reported as
+ * skipped — never as passed — with the reason printed once.
+ */
+export function describeAsRoot(name: string, fn: () => void): void {
+  if (isRoot()) {
+    describe(name, fn);
+    return;
+  }
+  process.stderr.write(`skipping "${name}": it needs root to create network namespaces\n`);
+  describe.skip(`${name} (needs root)`, fn);
 }

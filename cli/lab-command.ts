@@ -7,6 +7,7 @@ import type { ProxyMode } from '../lab/kube-proxy.js';
 import { MAX_NODES_PER_CLUSTER } from '../lab/network-plan.js';
 import type { RouterKind } from '../lab/router.js';
 import { labExec } from '../lab/lab-exec.js';
+import { labDeploy } from '../lab/deploy.js';
 import { join } from 'node:path';
 
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -114,6 +115,14 @@ export function labCommand(): Command {
         }
       }
       if (components.some((c) => !c.healthy)) process.exitCode = 1;
+    });
+
+  lab
+    .command('deploy')
+    .description('install fleetlb into every lab cluster from crds/ and deploy/ (as a user would) and wait until it is available')
+    .option(...dirOption)
+    .action(async (o: { dir?: string }) => {
+      await labDeploy({ dir: o.dir, progress: say });
     });
 
   lab

@@ -1,0 +1,43 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseMembers } from './members.js';
+import { planNetwork } from './network-plan.js';
+import { birdConfig, frrConfig, parseBirdProtocols, parseFrrSummary } from './router.js';
+
+const plan = planNetwork('abc123', parseMembers('member-1=eastus'));
+
+describe('lab router', () => {
+  test('BIRD accepts any LAN node of AS 64512 for both families and installs ECMP routes', () => {
+    const conf = birdConfig(plan, '/lab/router/bird.log');
+    expect(conf).toContain('neighbor range 192.0.2.0/24 as 64512');
+    expect(conf).toContain('neighbor range 2001:db8:0:1::/64 as 64512');
+    expect(conf).toContain('merge paths on limit 8');
+    expect(conf).toContain('local 192.0.2.1 as 64513');
+    // Template and protocol names must differ (BIRD refuses a symbol defined twice).
+    const names = [...conf.matchAll(/^(?:template|protocol) \w+ (\w+)/gm)].map((m) => m[1]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('FRR listens for the same ranges with multipath', () => {
+    const conf = frrConfig(plan);
+    expect(conf).toContain('bgp listen range 192.0.2.0/24 peer-group NODES');
+    expect(conf).toContain('bgp listen range 2001:db8:0:1::/64 peer-group NODES6');
+    expect(conf).toContain('no bgp ebgp-requires-policy');
+    expect(conf.match(/maximum-paths 8/g)).toHaveLength(2);
+  });
+
+  test('sessions are read from birdc and vtysh output', () => {
+    const bird = [
+      'BIRD 2.0.12 ready.',
+      'Name       Proto      Table      State  Since         Info',
+      'nodes      BGP        ---        start  20:36:59.792  Passive',
+      '  BGP state:          Passive',
+      'node1      BGP        ---        up     20:37:12.186  Established',
+      '  BGP state:          Established',
+      '    Neighbor address: 192.0.2.20',
+      '    Neighbor AS:      64512',
+    ].join('\n');
+    expect(parseBirdProtocols(bird)).toEqual([{ peer: '192.0.2.20', state: 'Established' }]);
+    const frr = JSON.stringify({ ipv4Unicast: { peers: { '192.0.2.20': { state: 'Established' } } }, ipv6Unicast: { peers: { '192.0.2.20': { state: 'Established' }, '2001:db8:0:1::14': { state: 'Active' } } } });
+    expect(parseFrrSummary(frr)).toEqual([{ peer: '192.0.2.20', state: 'Established' }, { peer: '2001:db8:0:1::14', state: 'Active' }]);
+  });
+});

@@ -113,13 +113,13 @@ export async function labDeploy(opts: { dir?: string; timeoutMs?: number; progre
     progress(`${c.name}: applied ${plan.paths.length} files`);
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  let waiting: string[] = [];
-  do {
+  let waiting: string[];
+  for (;;) {
     waiting = [];
     for (const c of state.clusters) for (const w of await unavailable(c)) waiting.push(`${c.name} ${w}`);
-    if (waiting.length === 0) break;
+    if (waiting.length === 0 || Date.now() >= deadline) break;
     await sleep(500);
-  } while (Date.now() < deadline);
+  }
   if (waiting.length > 0) {
     throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `fleetlb's workloads did not become available: ${waiting.join(', ')}; see ${join(dir, 'logs', 'pods')}.`);
   }

@@ -2,19 +2,9 @@ import { describe, expect, test } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { get } from '../../lab/health.js';
 import { eventually, testLab, uniqueName } from '../support/lab.js';
+import { deployment } from '../support/manifests.js';
 
-const deployment = (ns: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ${ns}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
-`;
+const web = (ns: string) => deployment({ namespace: ns, name: 'web', image: 'nginx', replicas: 2, port: 80 });
 
 describe('lab control planes', () => {
   test('every cluster of the default fleet answers with the lab Kubernetes version', async () => {
@@ -31,7 +21,7 @@ describe('lab control planes', () => {
     const lab = await testLab();
     const ns = uniqueName('deploy');
     expect((await lab.kubectl('member-1', ['create', 'namespace', ns])).code).toBe(0);
-    const applied = await lab.apply('member-1', deployment(ns));
+    const applied = await lab.apply('member-1', web(ns));
     expect(applied.stderr).toBe('');
     expect(applied.stdout).toContain('deployment.apps/web created');
     const apps = lab.api('member-1', k8s.AppsV1Api);

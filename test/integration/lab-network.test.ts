@@ -6,32 +6,13 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { routerSessions } from '../../lab/router.js';
 import { describeAsRoot, eventually, testLab, uniqueName } from '../support/lab.js';
+import { deployment, service } from '../support/manifests.js';
 
 /** The lab network end to end: real pods on lab nodes, real kube-proxy, a real BGP router. */
 
-const kuard = (ns: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: kuard, namespace: ${ns}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: kuard}}
-  template:
-    metadata: {labels: {app: kuard}}
-    spec:
-      containers:
-      - name: kuard
-        image: ghcr.io/kuar-demo/kuard-amd64:1
-        ports: [{containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: kuard, namespace: ${ns}}
-spec:
-  type: NodePort
-  selector: {app: kuard}
-  ports: [{port: 8080, targetPort: 8080}]
-`;
+const kuard = (ns: string) =>
+  deployment({ namespace: ns, name: 'kuard', image: 'ghcr.io/kuar-demo/kuard-amd64:1', replicas: 2, port: 8080 }) +
+  service({ namespace: ns, name: 'kuard', type: 'NodePort', port: 8080 });
 
 const inCIDR24 = (ip: string, cidr: string) => ip.startsWith(cidr.replace(/0\/24$/, ''));
 

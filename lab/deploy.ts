@@ -8,6 +8,7 @@ import { KubeClient } from '../runtime/kube-client.js';
 import type { KubeObject, ResourceRef } from '../runtime/resource.js';
 import { labDir } from './lab.js';
 import { readState, type ClusterState, type LabState } from './state.js';
+import { repoRoot } from '../runtime/repo-root.js';
 
 /**
  * `fleetlb lab deploy`: fleetlb installed into the lab the way a user installs it — `kubectl
@@ -16,7 +17,6 @@ import { readState, type ClusterState, type LabState } from './state.js';
  * to the hub, every other folder (member-agent, speaker, …) to each member.
  */
 
-const repoRoot = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 export const FLEETLB_NAMESPACE = 'fleetlb-system';
 
 export interface DeployPlan {
@@ -28,7 +28,7 @@ const yamlFiles = async (dir: string) =>
   (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
 
 /** What each cluster gets, in apply order: CRDs, shared manifests, then its role's folders. */
-export async function deployPlan(state: LabState, root = repoRoot): Promise<DeployPlan[]> {
+export async function deployPlan(state: LabState, root = repoRoot()): Promise<DeployPlan[]> {
   const deploy = join(root, 'deploy');
   const entries = await readdir(deploy).catch(() => [] as string[]);
   const folders: string[] = [];

@@ -16,6 +16,7 @@ import { isRunning, logTail, startProcess, stopProcess, type ProcessRecord } fro
 import { startRouter, waitRouter, type RouterKind } from './router.js';
 import type { AgentConfig } from './node-agent/config.js';
 import type { ClusterState, LabState } from './state.js';
+import { repoRoot } from '../runtime/repo-root.js';
 
 /**
  * The lab's network processes around the control planes: the host-side API relay, the router,
@@ -29,8 +30,7 @@ export interface NetworkState {
   processes: Record<string, ProcessRecord>;
 }
 
-const repoRoot = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
-const dist = (...p: string[]) => join(repoRoot, 'dist', ...p);
+const dist = (...p: string[]) => join(repoRoot(), 'dist', ...p);
 
 export const socketPath = (labDir: string, cluster: string) => join(labDir, 'sockets', `${cluster}.sock`);
 const nodeDir = (labDir: string, node: string) => join(labDir, 'nodes', node);
@@ -95,7 +95,7 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
     const cfg: AgentConfig = {
       labId: state.id,
       labDir: state.dir,
-      repoRoot,
+      repoRoot: repoRoot(),
       cluster: c.name,
       location: c.location,
       node: n,

@@ -7,6 +7,7 @@ import type { NetworkState } from '../../lab/lab-network.js';
 import { isRoot } from '../../lab/netns.js';
 import { readState, type ClusterState, type LabState } from '../../lab/state.js';
 import { TEST_LAB_DIR_ENV } from './lab-env.js';
+import { repoRoot } from '../../runtime/repo-root.js';
 
 /**
  * The test API over the shared lab: kubeconfigs, typed clients and kubectl for each cluster.
@@ -122,11 +123,10 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
 
-const repoRoot = new URL('../../', import.meta.url).pathname;
 
 /** Run the built `fleetlb` command as a user would; never throws for a non-zero exit. */
 export function fleetlb(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
-  return runCommand(process.execPath, [join(repoRoot, 'bin', 'fleetlb.js'), ...args], { env: opts.env, timeoutMs: opts.timeoutMs ?? 240_000 });
+  return runCommand(process.execPath, [join(repoRoot(), 'bin', 'fleetlb.js'), ...args], { env: opts.env, timeoutMs: opts.timeoutMs ?? 240_000 });
 }
 
 /** Run a command to completion, collecting its output; never throws for a non-zero exit. */

@@ -1,0 +1,247 @@
+// fleetlb's raw link-layer socket for the speaker: AF_PACKET, which raw-socket cannot open.
+// It only moves bytes: frames are built and parsed in TypeScript (speaker/layer2/*.ts).
+// Non-blocking, with a libuv poll for readability, so closing is immediate and no thread blocks.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define CHECK(env, call)                                                \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error((env), NULL, "N-API call failed: " #call);       \
+      return NULL;                                                      \
+    }                                                                   \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value code, message, error;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  char c[32];
+  snprintf(c, sizeof c, "E%d", err);
+  napi_create_string_utf8(env, c, NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, message, &error);
+  napi_value errnoValue;
+  napi_create_int32(env, err, &errnoValue);
+  napi_set_named_property(env, error, "errno", errnoValue);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int get_int(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out) == napi_ok; }
+
+// open(ifname: string, ethertype: number) -> { fd, ifindex, mac: Buffer(6) }
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char ifname[IFNAMSIZ] = {0};
+  size_t len = 0;
+  int32_t ethertype = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &len) != napi_ok || !get_int(env, argv[1], &ethertype)) {
+    napi_throw_type_error(env, NULL, "open(ifname: string, ethertype: number)");
+    return NULL;
+  }
+  unsigned int ifindex = if_nametoindex(ifname);
+  if (ifindex == 0) return throw_errno(env, "if_nametoindex", errno);
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons((uint16_t)ethertype));
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons((uint16_t)ethertype);
+  sll.sll_ifindex = (int)ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, "bind(AF_PACKET)", e);
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, ifname, len < IFNAMSIZ ? len : IFNAMSIZ - 1);
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, "ioctl(SIOCGIFHWADDR)", e);
+  }
+  napi_value result, vfd, vindex, vmac;
+  void *macData;
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_create_int32(env, fd, &vfd));
+  CHECK(env, napi_create_uint32(env, ifindex, &vindex));
+  CHECK(env, napi_create_buffer_copy(env, 6, ifr.ifr_hwaddr.sa_data, &macData, &vmac));
+  CHECK(env, napi_set_named_property(env, result, "fd", vfd));
+  CHECK(env, napi_set_named_property(env, result, "ifindex", vindex));
+  CHECK(env, napi_set_named_property(env, result, "mac", vmac));
+  return result;
+}
+
+// send(fd, frame: Buffer) -> bytes sent
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (argc < 2 || !get_int(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "send(fd: number, frame: Buffer)");
+    return NULL;
+  }
+  ssize_t n = send(fd, data, len, MSG_DONTWAIT);
+  if (n < 0) return throw_errno(env, "send", errno);
+  napi_value out;
+  CHECK(env, napi_create_int64(env, n, &out));
+  return out;
+}
+
+// recv(fd, into: Buffer) -> bytes read, or -1 when nothing is waiting
+static napi_value Recv(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  void *data;
+  size_t len;
+  if (argc < 2 || !get_int(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "recv(fd: number, into: Buffer)");
+    return NULL;
+  }
+  ssize_t n = recv(fd, data, len, MSG_DONTWAIT);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, "recv", errno);
+  napi_value out;
+  CHECK(env, napi_create_int64(env, n < 0 ? -1 : n, &out));
+  return out;
+}
+
+// A readability watch: calls back (on the JS thread) whenever the fd has frames waiting.
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  int closing;
+} watch_t;
+
+static void on_closed(uv_handle_t *h) {
+  watch_t *w = (watch_t *)h->data;
+  napi_delete_reference(w->env, w->callback);
+  free(w);
+}
+
+static void on_readable(uv_poll_t *p, int status, int events) {
+  (void)events;
+  watch_t *w = (watch_t *)p->data;
+  if (w->closing) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(w->env, &scope);
+  napi_value cb, global, arg;
+  napi_get_reference_value(w->env, w->callback, &cb);
+  napi_get_global(w->env, &global);
+  napi_create_int32(w->env, status, &arg);
+  napi_value result;
+  if (napi_call_function(w->env, global, cb, 1, &arg, &result) != napi_ok) {
+    // An exception in the JS callback must not vanish; rethrow it as uncaught.
+    bool pending = false;
+    napi_is_exception_pending(w->env, &pending);
+    if (pending) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(w->env, &exc);
+      napi_fatal_exception(w->env, exc);
+    }
+  }
+  napi_close_handle_scope(w->env, scope);
+}
+
+static void finalize_watch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+}
+
+// watch(fd, onReadable: (status) => void) -> handle; unwatch(handle)
+static napi_value Watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 2 || !get_int(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "watch(fd: number, onReadable: Function)");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  CHECK(env, napi_get_uv_event_loop(env, &loop));
+  watch_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "calloc", ENOMEM);
+  w->env = env;
+  CHECK(env, napi_create_reference(env, argv[1], 1, &w->callback));
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc != 0) {
+    napi_delete_reference(env, w->callback);
+    free(w);
+    napi_throw_error(env, NULL, uv_strerror(rc));
+    return NULL;
+  }
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  napi_value handle;
+  CHECK(env, napi_create_external(env, w, finalize_watch, NULL, &handle));
+  return handle;
+}
+
+static napi_value Unwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  watch_t *w;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&w) != napi_ok || !w) {
+    napi_throw_type_error(env, NULL, "unwatch(handle)");
+    return NULL;
+  }
+  if (!w->closing) {
+    w->closing = 1;
+    uv_poll_stop(&w->poll);
+    uv_close((uv_handle_t *)&w->poll, on_closed);
+  }
+  return NULL;
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || !get_int(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "close(fd: number)");
+    return NULL;
+  }
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, Send, NULL, NULL, NULL, napi_default, NULL},
+      {"recv", NULL, Recv, NULL, NULL, NULL, napi_default, NULL},
+      {"watch", NULL, Watch, NULL, NULL, NULL, napi_default, NULL},
+      {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,5 +1,7 @@
+import { registerBenchmark } from './run.js';
+
 /**
  * The list of benchmarks: each component registers its own here, e.g.
  *   registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
  */
-export {};
+registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);

@@ -48,4 +48,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+// Not a top-level await: benchmarks.ts imports this module to register, and would wait forever
+// for a module still suspended in its own top-level await.
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
+import { memberAgentCommand } from './member-agent-command.js';
 
 /** Components that later issues bring; until then they say so instead of pretending to run. */
 function pending(name: string, what: string): Command {
@@ -16,7 +17,7 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
   p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
-  p.addCommand(pending('member-agent', 'run the member agent (join, work applier, service export, allocator)'));
+  p.addCommand(memberAgentCommand());
   p.addCommand(pending('speaker', 'announce load-balancer IPs over ARP/NDP and BGP'));
   p.addCommand(labCommand());
   p.command('demo')

@@ -108,7 +108,11 @@ export async function labDeploy(opts: { dir?: string; timeoutMs?: number; progre
       if (batch.length === 0) continue;
       const r = await kubectl(state, c, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetlb-lab-deploy', ...batch.flatMap((p) => ['-f', p])]);
       if (r.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `Applying fleetlb to ${c.name} failed: read kubectl's answer below.`, { details: r.out.trim().split('\n').slice(-10) });
-      if (batch === crds) await kubectl(state, c, ['wait', '--for=condition=Established', '--timeout=60s', ...crds.flatMap((p) => ['-f', p])]);
+      if (batch === crds) {
+        // Only CustomResourceDefinitions become Established (crds/ also holds an admission policy).
+        const w = await kubectl(state, c, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+        if (w.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `fleetlb's CRDs did not become Established in ${c.name}.`, { details: w.out.trim().split('\n').slice(-5) });
+      }
     }
     progress(`${c.name}: applied ${plan.paths.length} files`);
   }

@@ -139,6 +139,8 @@ export function runCommand(command: string, args: string[], opts: { env?: NodeJS
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A command that exits without reading its input must not turn into an uncaught EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }

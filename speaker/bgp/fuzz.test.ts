@@ -132,7 +132,7 @@ test(`the decoder never throws on ${MESSAGES.toLocaleString('en')} mutated and r
       try {
         d = decodeMessageUnguarded(msg, ctx);
       } catch (err) {
-        throw new Error(`decoder threw on message ${i} (${Buffer.from(msg).toString('hex')}): ${(err as Error).stack}`);
+        throw new Error(`decoder threw on message ${i} (${Buffer.from(msg).toString('hex')})`, { cause: err });
       }
       if (d.ok) decoded++;
       else {

@@ -32,15 +32,25 @@ export function encodeOpen(m: OpenMessage): Uint8Array {
 
 const malformed = (reason: string) => bgpError(ErrorCode.OPEN_MESSAGE, 0, reason);
 
-function decodeCapabilities(buf: Uint8Array, caps: Capabilities): Decoded<null> {
-  let i = 0;
-  while (i < buf.length) {
-    if (i + 2 > buf.length) return malformed('truncated capability header');
+/** Split type-length-value items (1-octet type and length): optional parameters and capabilities alike. */
+function splitTlvs(buf: Uint8Array, what: string): Decoded<{ code: number; v: Uint8Array }[]> {
+  const out: { code: number; v: Uint8Array }[] = [];
+  for (let i = 0; i < buf.length; ) {
+    if (i + 2 > buf.length) return malformed(`truncated ${what} header`);
     const code = buf[i] ?? 0;
-    const len = buf[i + 1] ?? 0;
-    const v = buf.subarray(i + 2, i + 2 + len);
-    if (v.length !== len) return malformed(`capability ${code} overruns its parameter`);
-    i += 2 + len;
+    const v = buf.subarray(i + 2, i + 2 + (buf[i + 1] ?? 0));
+    if (v.length !== (buf[i + 1] ?? 0)) return malformed(`${what} ${code} overruns its field`);
+    out.push({ code, v });
+    i += 2 + v.length;
+  }
+  return ok(out);
+}
+
+function decodeCapabilities(buf: Uint8Array, caps: Capabilities): Decoded<null> {
+  const items = splitTlvs(buf, 'capability');
+  if (!items.ok) return items;
+  for (const { code, v } of items.value) {
+    const len = v.length;
     switch (code) {
       case Capability.MULTIPROTOCOL:
         if (len !== 4) return malformed(`multiprotocol capability of length ${len}`);
@@ -81,17 +91,12 @@ export function decodeOpen(msg: Uint8Array): Decoded<OpenMessage> {
   const optLen = b[9] ?? 0;
   if (10 + optLen !== b.length) return bgpError(ErrorCode.OPEN_MESSAGE, 0, `optional parameters length ${optLen} does not match the message`);
   const caps: Capabilities = { multiprotocol: [], routeRefresh: false, unknown: [] };
-  let i = 10;
-  while (i < b.length) {
-    if (i + 2 > b.length) return malformed('truncated optional parameter');
-    const type = b[i] ?? 0;
-    const len = b[i + 1] ?? 0;
-    const v = b.subarray(i + 2, i + 2 + len);
-    if (v.length !== len) return malformed(`optional parameter ${type} overruns the message`);
-    if (type !== OptionalParameter.CAPABILITIES) return bgpError(ErrorCode.OPEN_MESSAGE, OpenSubcode.UNSUPPORTED_OPTIONAL_PARAMETER, `unsupported optional parameter ${type}`);
+  const params = splitTlvs(b.subarray(10), 'optional parameter');
+  if (!params.ok) return params;
+  for (const { code, v } of params.value) {
+    if (code !== OptionalParameter.CAPABILITIES) return bgpError(ErrorCode.OPEN_MESSAGE, OpenSubcode.UNSUPPORTED_OPTIONAL_PARAMETER, `unsupported optional parameter ${code}`);
     const r = decodeCapabilities(v, caps);
     if (!r.ok) return r;
-    i += 2 + len;
   }
   return ok({ type: 'open', version, asn: caps.fourOctetAsn ?? asField, holdTime, bgpId: formatAddress(id), capabilities: caps });
 }

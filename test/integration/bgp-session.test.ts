@@ -1,0 +1,209 @@
+import { expect, test } from '@jest/globals';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { routerSessions } from '../../lab/router.js';
+import type { NodePlan } from '../../lab/network-plan.js';
+import type { Advertisement } from '../../speaker/bgp/routes.js';
+import { describeAsRoot, eventually, testLab, type TestLab } from '../support/lab.js';
+
+/**
+ * fleetlb's own BGP speaker (speaker/bgp) against the lab's real router (BIRD by default, FRR with
+ * `--router frr`): the speaker runs as a process in a lab node's namespace (dist/…/peer-main.js),
+ * controlled over stdin, reporting on stdout.
+ */
+
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const MAIN = join(repoRoot, 'dist', 'speaker', 'bgp', 'peer-main.js');
+
+interface SpeakerEvent {
+  event: string;
+  [k: string]: unknown;
+}
+
+class Speaker {
+  readonly events: SpeakerEvent[] = [];
+  readonly closed: Promise<number | null>;
+  private stderr = '';
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      try {
+        this.events.push(JSON.parse(l) as SpeakerEvent);
+      } catch {
+        this.events.push({ event: 'raw', line: l });
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.closed = new Promise((r) => child.once('close', (code) => r(code)));
+  }
+
+  static start(lab: TestLab, node: NodePlan, peer: Record<string, unknown>, advertisements: Advertisement[]): Speaker {
+    const cfg = { peer: { localAsn: 64512, peerAsn: lab.network!.plan.router.asn, routerId: node.lan.v4, holdTimeSec: 9, connectRetry: { initialMs: 500, maxMs: 2000 }, ...peer }, advertisements };
+    return new Speaker(spawn('ip', ['netns', 'exec', node.netns, process.execPath, MAIN, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.child.stdin.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  has(pred: (e: SpeakerEvent) => boolean): boolean {
+    return this.events.some(pred);
+  }
+
+  wait(what: string, pred: (e: SpeakerEvent) => boolean, timeoutMs = 30_000): Promise<SpeakerEvent> {
+    return eventually(`${what} (speaker stderr: ${this.stderr.slice(-500)})`, async () => this.events.find(pred), timeoutMs, 100);
+  }
+
+  /** Graceful stop (withdraw, Cease); kill by PID if it does not exit within 5 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.stdin.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await this.closed;
+    clearTimeout(t);
+  }
+}
+
+/**
+ * Run a command in a lab namespace. (Not lab.exec: its runCommand writes stdin to commands that
+ * exit without reading it, and an EPIPE from that escapes as an uncaught error.)
+ */
+function nsExec(lab: TestLab, where: string, command: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const net = lab.network!;
+  const netns = where === 'router' ? net.plan.router.netns : net.plan.nodes.find((n) => n.name === where)!.netns;
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 30_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    if (input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
+  });
+}
+
+/** What the router knows about one prefix: BGP attributes (text) and the kernel route. */
+async function routerView(lab: TestLab, prefix: string): Promise<{ bgp: string; kernel: string }> {
+  const net = lab.network!;
+  const v6 = prefix.includes(':');
+  const bgp = net.router === 'bird'
+    ? await nsExec(lab, 'router', ['birdc', '-s', join(lab.dir, 'router', 'bird.ctl'), 'show', 'route', 'all', 'for', prefix])
+    : await nsExec(lab, 'router', ['vtysh', '--vty_socket', join(lab.dir, 'router'), '-c', `show bgp ${v6 ? 'ipv6' : 'ipv4'} unicast ${prefix}`]);
+  const kernel = await nsExec(lab, 'router', ['ip', ...(v6 ? ['-6'] : []), 'route', 'show', prefix.replace(/\/(32|128)$/, '')]);
+  return { bgp: bgp.stdout, kernel: kernel.stdout };
+}
+
+const hasCommunity = (text: string, hi: number, lo: number) => new RegExp(`\\(${hi},${lo}\\)|Community: .*\\b${hi}:${lo}\\b`).test(text);
+const hasLarge = (text: string, g: number, a: number, b: number) => new RegExp(`\\(${g}, ${a}, ${b}\\)|Large Community: .*\\b${g}:${a}:${b}\\b`).test(text);
+
+async function established(lab: TestLab, addr: string): Promise<void> {
+  const net = lab.network!;
+  await eventually(`an Established session from ${addr} in the router`, async () =>
+    (await routerSessions(net.router, net.plan, lab.dir)).find((s) => s.peer === addr && /established/i.test(s.state)), 30_000, 250);
+}
+
+describeAsRoot('BGP speaker against the lab router', () => {
+  test('eBGP over IPv4: IPv4 and IPv6 prefixes with communities reach the router; withdrawal and shutdown remove them', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    const node = net.plan.nodes.find((n) => n.cluster === 'member-1')!;
+    const ads: Advertisement[] = [
+      { prefix: '198.51.100.201', communities: ['64512:7', 'large:64512:1:2'] },
+      { prefix: '198.51.100.202', communities: ['64512:7', 'large:64512:1:2'] },
+      { prefix: '2001:db8:100::c9', communities: ['64512:8', 'large:64512:3:4'] },
+    ];
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4 }, ads);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      await established(lab, node.lan.v4);
+      await sp.wait('End-of-RIB sent for IPv6', (e) => e.event === 'sent' && JSON.stringify(e.endOfRib) === '{"afi":2,"safi":1}');
+
+      const v4 = await eventually('198.51.100.201 in the router', async () => {
+        const v = await routerView(lab, '198.51.100.201/32');
+        return v.kernel.includes(`via ${node.lan.v4}`) ? v : undefined;
+      }, 10_000, 100);
+      expect(hasCommunity(v4.bgp, 64512, 7)).toBe(true);
+      expect(hasLarge(v4.bgp, 64512, 1, 2)).toBe(true);
+      expect(v4.bgp).toMatch(/64512/); // AS_PATH is our ASN
+      const v6 = await eventually('2001:db8:100::c9 in the router', async () => {
+        const v = await routerView(lab, '2001:db8:100::c9/128');
+        return v.kernel.includes('via') ? v : undefined;
+      }, 10_000, 100);
+      expect(v6.kernel).toMatch(new RegExp(`via (${node.lan.v6}|fe80::)`));
+      expect(hasCommunity(v6.bgp, 64512, 8)).toBe(true);
+      expect(hasLarge(v6.bgp, 64512, 3, 4)).toBe(true);
+      expect(sp.has((e) => e.event === 'sent' && Array.isArray(e.announced) && e.announced.length === 2)).toBe(true); // packed
+
+      // Withdraw one IPv4 and the IPv6 prefix.
+      sp.send({ cmd: 'set', advertisements: [ads[0]] });
+      await eventually('198.51.100.202 and 2001:db8:100::c9 withdrawn', async () => {
+        const [a, b] = await Promise.all([routerView(lab, '198.51.100.202/32'), routerView(lab, '2001:db8:100::c9/128')]);
+        return !a.kernel.trim() && !b.kernel.trim() ? true : undefined;
+      }, 10_000, 100);
+      expect((await routerView(lab, '198.51.100.201/32')).kernel).toContain(`via ${node.lan.v4}`);
+
+      // Shutdown: withdraw everything, then Cease.
+      await sp.stop();
+      expect(sp.has((e) => e.event === 'sent' && e.type === 'notification' && e.code === 6 && e.subcode === 2)).toBe(true);
+      await eventually('198.51.100.201 withdrawn after shutdown', async () => (!(await routerView(lab, '198.51.100.201/32')).kernel.trim() ? true : undefined), 10_000, 100);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('eBGP over IPv6 from a second node', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    const node = net.plan.nodes.filter((n) => n.cluster === 'member-1')[1]!;
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v6 }, [{ prefix: '2001:db8:100::ca', communities: ['64512:9'] }, { prefix: '198.51.100.203' }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      await established(lab, node.lan.v6);
+      const v6 = await eventually('2001:db8:100::ca in the router', async () => {
+        const v = await routerView(lab, '2001:db8:100::ca/128');
+        return v.kernel.includes('via') ? v : undefined;
+      }, 10_000, 100);
+      expect(hasCommunity(v6.bgp, 64512, 9)).toBe(true);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('a silently cut link: the router drops the route at hold-timer expiry, and so does the speaker', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    const node = net.plan.nodes.find((n) => n.cluster === 'member-1')!;
+    const table = 'fleetlb_bgp_cut';
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4 }, [{ prefix: '198.51.100.204' }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      await eventually('198.51.100.204 in the router', async () => ((await routerView(lab, '198.51.100.204/32')).kernel.includes('via') ? true : undefined), 10_000, 100);
+
+      // Drop BGP in both directions inside the node: nothing is sent, no FIN, no RST.
+      const rules = `table inet ${table} {\n chain in { type filter hook input priority -10; tcp sport 179 drop; }\n chain out { type filter hook output priority -10; tcp dport 179 drop; }\n}\n`;
+      const cut = await nsExec(lab, node.name, ['nft', '-f', '-'], rules);
+      expect(cut.stderr).toBe('');
+      const t0 = Date.now();
+      await eventually('the route gone from the router', async () => (!(await routerView(lab, '198.51.100.204/32')).kernel.trim() ? true : undefined), 20_000, 100);
+      const routerMs = Date.now() - t0;
+      const expired = await sp.wait('the speaker\'s own hold timer to expire', (e) => e.event === 'sent' && e.type === 'notification' && e.code === 4, 20_000);
+      expect(expired.text).toMatch(/Hold Timer Expired/);
+      // Hold time 9 s: the route lasts several seconds (not a TCP close), then goes at expiry.
+      expect(routerMs).toBeGreaterThan(3_000);
+      expect(routerMs).toBeLessThan(12_000);
+      process.stderr.write(`hold-timer cut: route removed by the router after ${routerMs} ms\n`);
+
+      // Restore the link: the speaker reconnects by itself and re-announces.
+      await nsExec(lab, node.name, ['nft', 'delete', 'table', 'inet', table]);
+      await eventually('198.51.100.204 back after reconnecting', async () => ((await routerView(lab, '198.51.100.204/32')).kernel.includes('via') ? true : undefined), 30_000, 250);
+    } finally {
+      await nsExec(lab, node.name, ['nft', 'delete', 'table', 'inet', table]);
+      await sp.stop();
+    }
+  });
+});

@@ -65,7 +65,10 @@ describeAsRoot('lab network', () => {
     const ns = uniqueName('flat');
     const core = lab.api('member-2', k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'echo' }, spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] } } });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'echo' }, spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }, { containerPort: 5353, protocol: 'UDP' }] }] } },
+    });
     const ip = await eventually('the pod to run', async () => {
       const p = await core.readNamespacedPod({ namespace: ns, name: 'echo' });
       return p.status?.phase === 'Running' ? p.status.podIP : undefined;
@@ -76,6 +79,14 @@ describeAsRoot('lab network', () => {
     });
     expect(r).toContain(`pod ${ns}/echo`);
     expect(r).toContain('in cluster member-2');
+    // Every UDP containerPort echoes what it receives.
+    const udp = `import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"fleetlb-udp", ("${ip}", 5353))
+print(s.recvfrom(64)[0].decode())`;
+    const echoed = await lab.exec('member-1-node-1', ['python3', '-c', udp]);
+    expect(echoed.stdout.trim()).toBe('fleetlb-udp');
   });
 
   test('the router accepts a node as BGP neighbour and installs its route', async () => {

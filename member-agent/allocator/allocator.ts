@@ -16,6 +16,8 @@ import { sharingConflict } from './sharing.js';
  * - Waiting Services are decided in a fixed order (creationTimestamp, then namespace/name): asking
  *   about one Service first decides every waiting Service that sorts before it, so the addresses
  *   given out do not depend on the order in which events arrived.
+ * - An address a Service gives up stays reserved while its status still shows it, so that two
+ *   Services never show one address at the same time, even between two writes or across a crash.
  * - An address a Service holds is never taken away because of a pool edit or deletion, only
  *   because of a change to that Service (its request, families, sharing key, ports, type).
  *   When the Service asks for something new, its new addresses are taken before the old ones are
@@ -88,6 +90,10 @@ interface Rec {
   partial: string | undefined;
   /** Addresses before the last move, for the message. */
   previous: string | undefined;
+  /** Addresses given up but still listed in status: reserved until status drops them. */
+  lingering: Held[] | undefined;
+  /** Sharing key, ports and backends when the held addresses were last found fine to share. */
+  shareBasis: string | undefined;
   queued: boolean;
   removed: boolean;
 }
@@ -115,6 +121,9 @@ function heldList(rec: Rec): Held[] {
 
 const recsOf = (entry: Rec | Rec[] | undefined): Rec[] => (entry === undefined ? [] : Array.isArray(entry) ? entry : [entry]);
 
+/** What the sharing rules look at: when it changes, the Service may have to leave a shared address. */
+const sharingIdentity = (v: ServiceView) => `${v.sharingKey ?? ''}|${v.ports.join(',')}|${v.backendKey}`;
+
 const holds = (rec: Rec) => rec.held.IPv4 !== undefined || rec.held.IPv6 !== undefined;
 
 export class Allocator {
@@ -127,6 +136,8 @@ export class Allocator {
   private readonly services = new Map<string, Rec>();
   /** Address → the Services holding it (more than one only when they may share). */
   private readonly holders = new Map<string, Rec | Rec[]>();
+  /** Addresses given up by a Service whose status still lists them → that Service. */
+  private readonly lingering = new Map<string, Rec>();
   /** Sharing key → addresses held by Services with that key → how many of them. */
   private readonly shared = new Map<string, Map<string, { addr: Address; count: number }>>();
   /** Pool → how many Services are counted in it. */
@@ -153,7 +164,7 @@ export class Allocator {
     this.pinned = ordered.filter((p) => isRestricted(p.config));
     this.fallback = ordered.filter((p) => !isRestricted(p.config));
     // Every address in use is used in every pool that contains it, whoever holds it.
-    for (const rec of this.services.values()) for (const h of heldList(rec)) this.markUsed(h);
+    for (const rec of this.services.values()) for (const h of [...heldList(rec), ...(rec.lingering ?? [])]) this.markUsed(h);
     for (const rec of this.services.values()) {
       const first = heldList(rec)[0];
       if (first && rec.pool === undefined) this.attribute(rec, this.poolContaining(first)?.name);
@@ -189,6 +200,7 @@ export class Allocator {
     }
     const old = rec.view;
     rec.view = view;
+    if (rec.lingering) this.settleLingering(rec);
     if (old.sharingKey !== view.sharingKey) {
       for (const h of heldList(rec)) {
         if (old.sharingKey) this.unshare(old.sharingKey, h.ip);
@@ -206,6 +218,7 @@ export class Allocator {
     this.waiting.delete(rec);
     this.services.delete(key);
     this.releaseAll(rec);
+    if (rec.lingering) this.settleLingering(rec);
   }
 
   // ---------------------------------------------------------------- decisions
@@ -287,7 +300,7 @@ export class Allocator {
   // ---------------------------------------------------------------- bookkeeping
 
   private create(view: ServiceView): void {
-    const rec: Rec = { view, held: {}, pool: undefined, basis: undefined, failure: undefined, partial: undefined, previous: undefined, queued: false, removed: false };
+    const rec: Rec = { view, held: {}, pool: undefined, basis: undefined, failure: undefined, partial: undefined, previous: undefined, lingering: undefined, shareBasis: undefined, queued: false, removed: false };
     this.services.set(view.key, rec);
     if (view.managed && view.statusIPs.length > 0) this.claimFromStatus(rec);
     this.touch(rec);
@@ -299,18 +312,22 @@ export class Allocator {
     const wanted = wantedFamilies(v);
     for (const text of v.statusIPs) {
       const addr = parseIP(text);
-      if (!addr || !wanted.includes(addr.family) || rec.held[addr.family]) continue;
+      if (!addr) continue;
       const ip = formatIP(addr);
       const conflict = this.conflict(rec, ip);
       if (conflict) {
         this.notice(rec, 'Warning', EventReasons.IPConflict, `status lists ${ip}, but ${conflict}; the older Service keeps it and this one gets another address`);
         continue;
       }
-      this.hold(rec, { ...addr, ip });
+      // An address of a family the Service no longer asks for is still shown until the status
+      // is rewritten: reserve it until then.
+      if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
+      else this.hold(rec, { ...addr, ip });
     }
     const first = heldList(rec)[0];
     if (!first) return;
     rec.basis = requestFingerprint(v);
+    rec.shareBasis = sharingIdentity(v);
     this.attribute(rec, v.allocatedFrom ?? this.poolContaining(first)?.name);
     this.refreshOutside(rec);
   }
@@ -335,7 +352,8 @@ export class Allocator {
     const entry = this.holders.get(h.ip);
     if (!entry) {
       this.holders.set(h.ip, rec);
-      this.markUsed(h);
+      if (this.lingering.get(h.ip) === rec) this.unlinger(rec, h.ip);
+      else this.markUsed(h);
     } else this.holders.set(h.ip, [...recsOf(entry), rec]);
     rec.held[h.family] = h;
     if (rec.view.sharingKey) this.share(rec.view.sharingKey, h);
@@ -351,13 +369,42 @@ export class Allocator {
     else if (rest.length === 1) this.holders.set(h.ip, rest[0] as Rec);
     else {
       this.holders.delete(h.ip);
-      for (const p of this.pools.values()) p.unmark(h);
-      for (const w of this.waiting) this.touch(w);
+      if (!rec.removed && rec.view.statusIPs.includes(h.ip)) this.linger(rec, h);
+      else this.free(h);
     }
     if (!holds(rec)) {
       this.attribute(rec, undefined);
       this.outside.delete(rec);
       rec.basis = undefined;
+    }
+  }
+
+  /** The address is nobody's any more: back to the pools, and waiting Services may try again. */
+  private free(a: Address): void {
+    for (const p of this.pools.values()) p.unmark(a);
+    for (const w of this.waiting) this.touch(w);
+  }
+
+  /** Reserves an address a Service gave up (or never held) while its status still shows it. */
+  private linger(rec: Rec, h: Held): void {
+    if (this.lingering.has(h.ip)) return;
+    this.lingering.set(h.ip, rec);
+    (rec.lingering ??= []).push(h);
+    this.markUsed(h);
+  }
+
+  private unlinger(rec: Rec, ip: string): void {
+    this.lingering.delete(ip);
+    rec.lingering = rec.lingering?.filter((h) => h.ip !== ip);
+    if (rec.lingering?.length === 0) rec.lingering = undefined;
+  }
+
+  /** Frees what a Service gave up once its status no longer lists it (or it is gone). */
+  private settleLingering(rec: Rec): void {
+    for (const h of rec.lingering ?? []) {
+      if (!rec.removed && rec.view.statusIPs.includes(h.ip)) continue;
+      this.unlinger(rec, h.ip);
+      this.free(h);
     }
   }
 
@@ -415,6 +462,8 @@ export class Allocator {
 
   /** Why `rec` may not hold `ip` next to its current holders; undefined when it may. */
   private conflict(rec: Rec, ip: string): string | undefined {
+    const leaving = this.lingering.get(ip);
+    if (leaving && leaving !== rec) return `${leaving.view.key} is giving it up, but its status still lists it`;
     const entry = this.holders.get(ip);
     if (entry === undefined) return undefined;
     for (const other of recsOf(entry)) {
@@ -441,9 +490,11 @@ export class Allocator {
     const before = heldList(rec).map((h) => h.ip);
 
     // What can no longer be held: a family the Service stopped asking for, or a share the
-    // sharing rules now forbid. Both follow from a change to this Service.
+    // sharing rules now forbid. Both follow from a change to this Service: when two sharers no
+    // longer fit, the one whose sharing key, ports or backends changed is the one that leaves.
+    const sharingChanged = rec.shareBasis !== sharingIdentity(v);
     for (const h of heldList(rec)) {
-      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : this.conflict(rec, h.ip);
+      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : sharingChanged ? this.conflict(rec, h.ip) : undefined;
       if (why === undefined) continue;
       this.release(rec, h.family);
       this.notice(rec, 'Normal', EventReasons.ClearAssignment, `Released ${h.ip}: ${why}`);
@@ -453,6 +504,9 @@ export class Allocator {
     const kept = heldList(rec);
     if (kept.every((h) => this.satisfies(rec, h, strict))) {
       rec.basis = fingerprint;
+      // A new request the held addresses already meet: count them where the request says.
+      const first = kept[0];
+      if (strict && first && v.request.kind !== 'auto') this.attribute(rec, v.request.pool ?? this.poolContaining(first)?.name);
       const missing = wanted.filter((f) => !rec.held[f]);
       if (missing.length === 0) return this.finish(rec, before);
       if (kept.length > 0 && v.request.kind !== 'ips') {
@@ -611,6 +665,10 @@ export class Allocator {
     else if (before.join() !== now.join()) rec.previous = undefined;
     if (failure || partial) this.waiting.add(rec);
     else this.waiting.delete(rec);
+    const shareBasis = holds(rec) ? sharingIdentity(rec.view) : undefined;
+    // A holder that now allows sharing (or shares differently) may let a waiting Service in.
+    if (shareBasis !== rec.shareBasis && shareBasis !== undefined && rec.view.sharingKey) for (const w of this.waiting) if (w !== rec) this.touch(w);
+    rec.shareBasis = shareBasis;
     this.refreshOutside(rec);
   }
 

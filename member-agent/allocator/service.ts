@@ -2,7 +2,7 @@ import type { Condition } from '../../api/meta.js';
 import { Annotations, DeprecatedMetalLBAnnotations } from '../../api/labels.js';
 import type { KubeObject } from '../../runtime/resource.js';
 import { AllocationReasons, type AllocationReason } from './errors.js';
-import { formatIP, parseIP, type Address, type Family } from './ip.js';
+import { canonicalIP, formatIP, parseIP, type Address, type Family } from './ip.js';
 
 /** A core/v1 Service, as JSON, with the fields the allocator reads and writes. */
 export interface ServiceObject extends KubeObject {
@@ -53,7 +53,7 @@ export interface ServiceView {
   request: Request;
   /** Deprecated annotation names the Service uses. */
   deprecated: readonly string[];
-  /** Addresses in status.loadBalancer.ingress: what was assigned before a restart. */
+  /** Addresses in status.loadBalancer.ingress, canonical: what was assigned before a restart, and what the world still sees. */
   statusIPs: readonly string[];
   /** metallb.io/ip-allocated-from-pool as found. */
   allocatedFrom?: string;
@@ -171,7 +171,7 @@ export function serviceView(svc: ServiceObject, opts: ViewOptions = {}): Service
     backendKey,
     request: managed ? requestOf(svc, families, policy, deprecated) : AUTO,
     deprecated: managed && deprecated.length > 0 ? deprecated : NONE,
-    statusIPs: svc.status?.loadBalancer?.ingress?.length ? svc.status.loadBalancer.ingress.flatMap((i) => (i.ip ? [i.ip] : [])) : NONE,
+    statusIPs: svc.status?.loadBalancer?.ingress?.length ? svc.status.loadBalancer.ingress.flatMap((i) => canonicalIP(i.ip ?? '') ?? []) : NONE,
     allocatedFrom: annotation(ann, 'ipAllocatedFromPool', []),
   };
 }

@@ -92,8 +92,8 @@ interface Rec {
   previous: string | undefined;
   /** Addresses given up but still listed in status: reserved until status drops them. */
   lingering: Held[] | undefined;
-  /** Sharing key, ports and backends when the held addresses were last found fine to share. */
-  shareBasis: string | undefined;
+  /** The view whose sharing key, ports and backends the held addresses were last found fine to share under. */
+  shareBasis: ServiceView | undefined;
   queued: boolean;
   removed: boolean;
 }
@@ -113,6 +113,8 @@ function configKey(c: PoolConfig): string {
 }
 
 const list = (xs: readonly string[]) => xs.join(', ');
+const NO_IPS: string[] = [];
+const NO_HELD: Held[] = [];
 
 function heldList(rec: Rec): Held[] {
   const { IPv4, IPv6 } = rec.held;
@@ -121,8 +123,12 @@ function heldList(rec: Rec): Held[] {
 
 const recsOf = (entry: Rec | Rec[] | undefined): Rec[] => (entry === undefined ? [] : Array.isArray(entry) ? entry : [entry]);
 
-/** What the sharing rules look at: when it changes, the Service may have to leave a shared address. */
-const sharingIdentity = (v: ServiceView) => `${v.sharingKey ?? ''}|${v.ports.join(',')}|${v.backendKey}`;
+/** Whether the sharing rules see two views of a Service alike: when not, it may have to leave a shared address. */
+function sameSharing(a: ServiceView | undefined, b: ServiceView): boolean {
+  if (!a || a.sharingKey !== b.sharingKey || a.backendKey !== b.backendKey || a.ports.length !== b.ports.length) return false;
+  for (let i = 0; i < a.ports.length; i++) if (a.ports[i] !== b.ports[i]) return false;
+  return true;
+}
 
 const holds = (rec: Rec) => rec.held.IPv4 !== undefined || rec.held.IPv6 !== undefined;
 
@@ -327,7 +333,7 @@ export class Allocator {
     const first = heldList(rec)[0];
     if (!first) return;
     rec.basis = requestFingerprint(v);
-    rec.shareBasis = sharingIdentity(v);
+    rec.shareBasis = v;
     this.attribute(rec, v.allocatedFrom ?? this.poolContaining(first)?.name);
     this.refreshOutside(rec);
   }
@@ -487,13 +493,13 @@ export class Allocator {
     const wanted = wantedFamilies(v);
     const fingerprint = requestFingerprint(v);
     const strict = rec.basis !== fingerprint;
-    const before = heldList(rec).map((h) => h.ip);
+    const before = holds(rec) ? heldList(rec).map((h) => h.ip) : NO_IPS;
 
     // What can no longer be held: a family the Service stopped asking for, or a share the
     // sharing rules now forbid. Both follow from a change to this Service: when two sharers no
     // longer fit, the one whose sharing key, ports or backends changed is the one that leaves.
-    const sharingChanged = rec.shareBasis !== sharingIdentity(v);
-    for (const h of heldList(rec)) {
+    const sharingChanged = !sameSharing(rec.shareBasis, v);
+    for (const h of before === NO_IPS ? NO_HELD : heldList(rec)) {
       const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : sharingChanged ? this.conflict(rec, h.ip) : undefined;
       if (why === undefined) continue;
       this.release(rec, h.family);
@@ -501,15 +507,15 @@ export class Allocator {
     }
     if (v.request.kind === 'invalid') return this.finish(rec, before, v.request);
 
-    const kept = heldList(rec);
-    if (kept.every((h) => this.satisfies(rec, h, strict))) {
+    const kept = holds(rec) ? heldList(rec) : NO_HELD;
+    if (kept.length > 0 && kept.every((h) => this.satisfies(rec, h, strict))) {
       rec.basis = fingerprint;
       // A new request the held addresses already meet: count them where the request says.
       const first = kept[0];
       if (strict && first && v.request.kind !== 'auto') this.attribute(rec, v.request.pool ?? this.poolContaining(first)?.name);
       const missing = wanted.filter((f) => !rec.held[f]);
       if (missing.length === 0) return this.finish(rec, before);
-      if (kept.length > 0 && v.request.kind !== 'ips') {
+      if (v.request.kind !== 'ips') {
         // Add the missing family from the pool the others came from (MetalLB does the same).
         const plan = this.takeFrom(rec, this.pools.get(rec.pool ?? ''), missing, true);
         if (plan.ok) this.commit(rec, plan, fingerprint, false);
@@ -565,8 +571,9 @@ export class Allocator {
       return this.takeFrom(rec, p, wanted, rec.view.policy === 'PreferDualStack');
     }
     const candidates = this.candidates(rec.view);
-    const offering = candidates.filter((p) => wanted.every((f) => p.hasFamily(f)));
-    for (const p of offering) {
+    const offers = (p: PoolState) => wanted.every((f) => p.hasFamily(f));
+    for (const p of candidates) {
+      if (!offers(p)) continue;
       const plan = this.takeFrom(rec, p, wanted, false);
       if (plan.ok) return plan;
     }
@@ -580,7 +587,7 @@ export class Allocator {
     if (candidates.length === 0) {
       return fail(AllocationReasons.NoMatchingPool, `no pool may serve this Service: there is no usable pool with autoAssign: true whose serviceAllocation selects it (a pool with autoAssign: false is used only when ${Annotations.addressPool} names it)`);
     }
-    const usable = rec.view.policy === 'PreferDualStack' ? candidates.filter((p) => wanted.some((f) => p.hasFamily(f))) : offering;
+    const usable = candidates.filter((p) => (rec.view.policy === 'PreferDualStack' ? wanted.some((f) => p.hasFamily(f)) : offers(p)));
     if (usable.length === 0) return fail(AllocationReasons.NoMatchingPool, `no pool that may serve this Service has ${need} addresses (pools: ${list(candidates.map((p) => p.name))})`);
     return fail(AllocationReasons.PoolExhausted, `no free ${need} address in the pools that may serve this Service: ${list(usable.map((p) => usage(p, wanted)))}`);
   }
@@ -660,14 +667,16 @@ export class Allocator {
   private finish(rec: Rec, before: string[], failure?: Failure, partial?: string): void {
     rec.failure = failure;
     rec.partial = partial;
-    const now = heldList(rec).map((h) => h.ip);
-    if (before.length > 0 && now.length > 0 && before.join() !== now.join()) rec.previous = list(before);
-    else if (before.join() !== now.join()) rec.previous = undefined;
+    if (before.length === 0) rec.previous = undefined;
+    else {
+      const now = heldList(rec).map((h) => h.ip);
+      if (before.join() !== now.join()) rec.previous = now.length > 0 ? list(before) : undefined;
+    }
     if (failure || partial) this.waiting.add(rec);
     else this.waiting.delete(rec);
-    const shareBasis = holds(rec) ? sharingIdentity(rec.view) : undefined;
+    const shareBasis = holds(rec) ? rec.view : undefined;
     // A holder that now allows sharing (or shares differently) may let a waiting Service in.
-    if (shareBasis !== rec.shareBasis && shareBasis !== undefined && rec.view.sharingKey) for (const w of this.waiting) if (w !== rec) this.touch(w);
+    if (shareBasis && rec.view.sharingKey && !sameSharing(rec.shareBasis, shareBasis)) for (const w of this.waiting) if (w !== rec) this.touch(w);
     rec.shareBasis = shareBasis;
     this.refreshOutside(rec);
   }

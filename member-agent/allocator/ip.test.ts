@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { buggyCount, canonicalIP, contains, formatIP, isBuggyIPv4, overlaps, parseIP, parseRange, rangeSize, type IPRange } from './ip.js';
 
 const range = (s: string): IPRange => {
@@ -31,6 +32,28 @@ describe('addresses', () => {
       expect(parseIP(input)).toBeUndefined();
     },
   );
+
+  test('IPv6 text agrees with the WHATWG URL serializer (RFC 5952), and reads back', () => {
+    // Groups drawn mostly from 0 so that runs of zero groups, and ties between runs, are common.
+    const group = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) });
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), (groups) => {
+        const value = groups.reduce((v, g) => (v << 16n) | BigInt(g), 0n);
+        const text = formatIP({ family: 'IPv6', value });
+        expect(text).toBe(new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1));
+        expect(parseIP(text)).toEqual({ family: 'IPv6', value });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('IPv4 text reads back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n) => {
+        expect(parseIP(formatIP({ family: 'IPv4', value: BigInt(n) }))).toEqual({ family: 'IPv4', value: BigInt(n) });
+      }),
+    );
+  });
 
   test('families and values', () => {
     expect(parseIP('198.51.100.1')).toEqual({ family: 'IPv4', value: 0xc6336401n });

@@ -199,7 +199,7 @@ export class AllocatorController {
     if (seen && seen.rv !== svc.metadata.resourceVersion) this.intermediate.delete(key);
     if (plan.annotation === undefined && !plan.status && plan.events.length === 0) return;
     const summary = JSON.stringify([outcome, svc.metadata.generation]);
-    if (seen?.rv === svc.metadata.resourceVersion && seen.plan === summary) return;
+    if (seen && seen.rv === svc.metadata.resourceVersion && seen.plan === summary) return;
     if (ctx.signal.aborted) return;
     const { client } = this.opts;
     const ns = req.namespace ?? '';

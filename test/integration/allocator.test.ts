@@ -393,7 +393,9 @@ describe('fleetlb member-agent --controllers=allocator', () => {
       await create(service('cli-web', { cls }, ns));
       const web = await assigned('cli-web', 1, ns);
       expect(ips(web)).toEqual(['198.51.100.80']);
-      // The in-process allocator of this suite (another class) runs too: it must leave this one alone.
+      // The in-process allocator of this suite (another class) runs too: it must leave this one
+      // alone. Proving that nothing happens takes a quiet period; it reconciles this Service
+      // within milliseconds of each change, so 1.5 s is ample.
       await new Promise((r) => setTimeout(r, 1500));
       expect((await get('cli-web', ns)).metadata.resourceVersion).toBe(web.metadata.resourceVersion);
       const lease = await admin.get<Lease>(CoreResources.leases, ALLOCATOR_LEASE, ns);

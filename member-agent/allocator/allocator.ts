@@ -16,6 +16,8 @@ import { sharingConflict } from './sharing.js';
  * - Waiting Services are decided in a fixed order (creationTimestamp, then namespace/name): asking
  *   about one Service first decides every waiting Service that sorts before it, so the addresses
  *   given out do not depend on the order in which events arrived.
+ * - An address a Service gives up stays reserved while its status still shows it, so that two
+ *   Services never show one address at the same time, even between two writes or across a crash.
  * - An address a Service holds is never taken away because of a pool edit or deletion, only
  *   because of a change to that Service (its request, families, sharing key, ports, type).
  *   When the Service asks for something new, its new addresses are taken before the old ones are
@@ -88,6 +90,10 @@ interface Rec {
   partial: string | undefined;
   /** Addresses before the last move, for the message. */
   previous: string | undefined;
+  /** Addresses given up but still listed in status: reserved until status drops them. */
+  lingering: Held[] | undefined;
+  /** The view whose sharing key, ports and backends the held addresses were last found fine to share under. */
+  shareBasis: ServiceView | undefined;
   queued: boolean;
   removed: boolean;
 }
@@ -107,6 +113,8 @@ function configKey(c: PoolConfig): string {
 }
 
 const list = (xs: readonly string[]) => xs.join(', ');
+const NO_IPS: string[] = [];
+const NO_HELD: Held[] = [];
 
 function heldList(rec: Rec): Held[] {
   const { IPv4, IPv6 } = rec.held;
@@ -114,6 +122,13 @@ function heldList(rec: Rec): Held[] {
 }
 
 const recsOf = (entry: Rec | Rec[] | undefined): Rec[] => (entry === undefined ? [] : Array.isArray(entry) ? entry : [entry]);
+
+/** Whether the sharing rules see two views of a Service alike: when not, it may have to leave a shared address. */
+function sameSharing(a: ServiceView | undefined, b: ServiceView): boolean {
+  if (!a || a.sharingKey !== b.sharingKey || a.backendKey !== b.backendKey || a.ports.length !== b.ports.length) return false;
+  for (let i = 0; i < a.ports.length; i++) if (a.ports[i] !== b.ports[i]) return false;
+  return true;
+}
 
 const holds = (rec: Rec) => rec.held.IPv4 !== undefined || rec.held.IPv6 !== undefined;
 
@@ -127,6 +142,8 @@ export class Allocator {
   private readonly services = new Map<string, Rec>();
   /** Address → the Services holding it (more than one only when they may share). */
   private readonly holders = new Map<string, Rec | Rec[]>();
+  /** Addresses given up by a Service whose status still lists them → that Service. */
+  private readonly lingering = new Map<string, Rec>();
   /** Sharing key → addresses held by Services with that key → how many of them. */
   private readonly shared = new Map<string, Map<string, { addr: Address; count: number }>>();
   /** Pool → how many Services are counted in it. */
@@ -153,7 +170,7 @@ export class Allocator {
     this.pinned = ordered.filter((p) => isRestricted(p.config));
     this.fallback = ordered.filter((p) => !isRestricted(p.config));
     // Every address in use is used in every pool that contains it, whoever holds it.
-    for (const rec of this.services.values()) for (const h of heldList(rec)) this.markUsed(h);
+    for (const rec of this.services.values()) for (const h of [...heldList(rec), ...(rec.lingering ?? [])]) this.markUsed(h);
     for (const rec of this.services.values()) {
       const first = heldList(rec)[0];
       if (first && rec.pool === undefined) this.attribute(rec, this.poolContaining(first)?.name);
@@ -189,6 +206,7 @@ export class Allocator {
     }
     const old = rec.view;
     rec.view = view;
+    if (rec.lingering) this.settleLingering(rec);
     if (old.sharingKey !== view.sharingKey) {
       for (const h of heldList(rec)) {
         if (old.sharingKey) this.unshare(old.sharingKey, h.ip);
@@ -206,6 +224,7 @@ export class Allocator {
     this.waiting.delete(rec);
     this.services.delete(key);
     this.releaseAll(rec);
+    if (rec.lingering) this.settleLingering(rec);
   }
 
   // ---------------------------------------------------------------- decisions
@@ -287,7 +306,7 @@ export class Allocator {
   // ---------------------------------------------------------------- bookkeeping
 
   private create(view: ServiceView): void {
-    const rec: Rec = { view, held: {}, pool: undefined, basis: undefined, failure: undefined, partial: undefined, previous: undefined, queued: false, removed: false };
+    const rec: Rec = { view, held: {}, pool: undefined, basis: undefined, failure: undefined, partial: undefined, previous: undefined, lingering: undefined, shareBasis: undefined, queued: false, removed: false };
     this.services.set(view.key, rec);
     if (view.managed && view.statusIPs.length > 0) this.claimFromStatus(rec);
     this.touch(rec);
@@ -299,18 +318,22 @@ export class Allocator {
     const wanted = wantedFamilies(v);
     for (const text of v.statusIPs) {
       const addr = parseIP(text);
-      if (!addr || !wanted.includes(addr.family) || rec.held[addr.family]) continue;
+      if (!addr) continue;
       const ip = formatIP(addr);
       const conflict = this.conflict(rec, ip);
       if (conflict) {
         this.notice(rec, 'Warning', EventReasons.IPConflict, `status lists ${ip}, but ${conflict}; the older Service keeps it and this one gets another address`);
         continue;
       }
-      this.hold(rec, { ...addr, ip });
+      // An address of a family the Service no longer asks for is still shown until the status
+      // is rewritten: reserve it until then.
+      if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
+      else this.hold(rec, { ...addr, ip });
     }
     const first = heldList(rec)[0];
     if (!first) return;
     rec.basis = requestFingerprint(v);
+    rec.shareBasis = v;
     this.attribute(rec, v.allocatedFrom ?? this.poolContaining(first)?.name);
     this.refreshOutside(rec);
   }
@@ -335,7 +358,8 @@ export class Allocator {
     const entry = this.holders.get(h.ip);
     if (!entry) {
       this.holders.set(h.ip, rec);
-      this.markUsed(h);
+      if (this.lingering.get(h.ip) === rec) this.unlinger(rec, h.ip);
+      else this.markUsed(h);
     } else this.holders.set(h.ip, [...recsOf(entry), rec]);
     rec.held[h.family] = h;
     if (rec.view.sharingKey) this.share(rec.view.sharingKey, h);
@@ -351,13 +375,42 @@ export class Allocator {
     else if (rest.length === 1) this.holders.set(h.ip, rest[0] as Rec);
     else {
       this.holders.delete(h.ip);
-      for (const p of this.pools.values()) p.unmark(h);
-      for (const w of this.waiting) this.touch(w);
+      if (!rec.removed && rec.view.statusIPs.includes(h.ip)) this.linger(rec, h);
+      else this.free(h);
     }
     if (!holds(rec)) {
       this.attribute(rec, undefined);
       this.outside.delete(rec);
       rec.basis = undefined;
+    }
+  }
+
+  /** The address is nobody's any more: back to the pools, and waiting Services may try again. */
+  private free(a: Address): void {
+    for (const p of this.pools.values()) p.unmark(a);
+    for (const w of this.waiting) this.touch(w);
+  }
+
+  /** Reserves an address a Service gave up (or never held) while its status still shows it. */
+  private linger(rec: Rec, h: Held): void {
+    if (this.lingering.has(h.ip)) return;
+    this.lingering.set(h.ip, rec);
+    (rec.lingering ??= []).push(h);
+    this.markUsed(h);
+  }
+
+  private unlinger(rec: Rec, ip: string): void {
+    this.lingering.delete(ip);
+    rec.lingering = rec.lingering?.filter((h) => h.ip !== ip);
+    if (rec.lingering?.length === 0) rec.lingering = undefined;
+  }
+
+  /** Frees what a Service gave up once its status no longer lists it (or it is gone). */
+  private settleLingering(rec: Rec): void {
+    for (const h of rec.lingering ?? []) {
+      if (!rec.removed && rec.view.statusIPs.includes(h.ip)) continue;
+      this.unlinger(rec, h.ip);
+      this.free(h);
     }
   }
 
@@ -415,6 +468,8 @@ export class Allocator {
 
   /** Why `rec` may not hold `ip` next to its current holders; undefined when it may. */
   private conflict(rec: Rec, ip: string): string | undefined {
+    const leaving = this.lingering.get(ip);
+    if (leaving && leaving !== rec) return `${leaving.view.key} is giving it up, but its status still lists it`;
     const entry = this.holders.get(ip);
     if (entry === undefined) return undefined;
     for (const other of recsOf(entry)) {
@@ -438,24 +493,29 @@ export class Allocator {
     const wanted = wantedFamilies(v);
     const fingerprint = requestFingerprint(v);
     const strict = rec.basis !== fingerprint;
-    const before = heldList(rec).map((h) => h.ip);
+    const before = holds(rec) ? heldList(rec).map((h) => h.ip) : NO_IPS;
 
     // What can no longer be held: a family the Service stopped asking for, or a share the
-    // sharing rules now forbid. Both follow from a change to this Service.
-    for (const h of heldList(rec)) {
-      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : this.conflict(rec, h.ip);
+    // sharing rules now forbid. Both follow from a change to this Service: when two sharers no
+    // longer fit, the one whose sharing key, ports or backends changed is the one that leaves.
+    const sharingChanged = !sameSharing(rec.shareBasis, v);
+    for (const h of before === NO_IPS ? NO_HELD : heldList(rec)) {
+      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : sharingChanged ? this.conflict(rec, h.ip) : undefined;
       if (why === undefined) continue;
       this.release(rec, h.family);
       this.notice(rec, 'Normal', EventReasons.ClearAssignment, `Released ${h.ip}: ${why}`);
     }
     if (v.request.kind === 'invalid') return this.finish(rec, before, v.request);
 
-    const kept = heldList(rec);
-    if (kept.every((h) => this.satisfies(rec, h, strict))) {
+    const kept = holds(rec) ? heldList(rec) : NO_HELD;
+    if (kept.length > 0 && kept.every((h) => this.satisfies(rec, h, strict))) {
       rec.basis = fingerprint;
+      // A new request the held addresses already meet: count them where the request says.
+      const first = kept[0];
+      if (strict && first && v.request.kind !== 'auto') this.attribute(rec, v.request.pool ?? this.poolContaining(first)?.name);
       const missing = wanted.filter((f) => !rec.held[f]);
       if (missing.length === 0) return this.finish(rec, before);
-      if (kept.length > 0 && v.request.kind !== 'ips') {
+      if (v.request.kind !== 'ips') {
         // Add the missing family from the pool the others came from (MetalLB does the same).
         const plan = this.takeFrom(rec, this.pools.get(rec.pool ?? ''), missing, true);
         if (plan.ok) this.commit(rec, plan, fingerprint, false);
@@ -511,8 +571,9 @@ export class Allocator {
       return this.takeFrom(rec, p, wanted, rec.view.policy === 'PreferDualStack');
     }
     const candidates = this.candidates(rec.view);
-    const offering = candidates.filter((p) => wanted.every((f) => p.hasFamily(f)));
-    for (const p of offering) {
+    const offers = (p: PoolState) => wanted.every((f) => p.hasFamily(f));
+    for (const p of candidates) {
+      if (!offers(p)) continue;
       const plan = this.takeFrom(rec, p, wanted, false);
       if (plan.ok) return plan;
     }
@@ -526,7 +587,7 @@ export class Allocator {
     if (candidates.length === 0) {
       return fail(AllocationReasons.NoMatchingPool, `no pool may serve this Service: there is no usable pool with autoAssign: true whose serviceAllocation selects it (a pool with autoAssign: false is used only when ${Annotations.addressPool} names it)`);
     }
-    const usable = rec.view.policy === 'PreferDualStack' ? candidates.filter((p) => wanted.some((f) => p.hasFamily(f))) : offering;
+    const usable = candidates.filter((p) => (rec.view.policy === 'PreferDualStack' ? wanted.some((f) => p.hasFamily(f)) : offers(p)));
     if (usable.length === 0) return fail(AllocationReasons.NoMatchingPool, `no pool that may serve this Service has ${need} addresses (pools: ${list(candidates.map((p) => p.name))})`);
     return fail(AllocationReasons.PoolExhausted, `no free ${need} address in the pools that may serve this Service: ${list(usable.map((p) => usage(p, wanted)))}`);
   }
@@ -606,11 +667,17 @@ export class Allocator {
   private finish(rec: Rec, before: string[], failure?: Failure, partial?: string): void {
     rec.failure = failure;
     rec.partial = partial;
-    const now = heldList(rec).map((h) => h.ip);
-    if (before.length > 0 && now.length > 0 && before.join() !== now.join()) rec.previous = list(before);
-    else if (before.join() !== now.join()) rec.previous = undefined;
+    if (before.length === 0) rec.previous = undefined;
+    else {
+      const now = heldList(rec).map((h) => h.ip);
+      if (before.join() !== now.join()) rec.previous = now.length > 0 ? list(before) : undefined;
+    }
     if (failure || partial) this.waiting.add(rec);
     else this.waiting.delete(rec);
+    const shareBasis = holds(rec) ? rec.view : undefined;
+    // A holder that now allows sharing (or shares differently) may let a waiting Service in.
+    if (shareBasis && rec.view.sharingKey && !sameSharing(rec.shareBasis, shareBasis)) for (const w of this.waiting) if (w !== rec) this.touch(w);
+    rec.shareBasis = shareBasis;
     this.refreshOutside(rec);
   }
 

@@ -194,9 +194,11 @@ export class AllocatorController {
     if (!svc || !outcome) return;
     const plan = servicePlan(svc, outcome);
     this.warnDeprecated(svc);
+    const seen = this.intermediate.get(key);
+    // Any other version than the intermediate one means it is behind us.
+    if (seen && seen.rv !== svc.metadata.resourceVersion) this.intermediate.delete(key);
     if (plan.annotation === undefined && !plan.status && plan.events.length === 0) return;
     const summary = JSON.stringify([outcome, svc.metadata.generation]);
-    const seen = this.intermediate.get(key);
     if (seen && seen.rv === svc.metadata.resourceVersion && seen.plan === summary) return;
     if (ctx.signal.aborted) return;
     const { client } = this.opts;

@@ -13,7 +13,7 @@ export interface ServiceSpecInput {
   type?: string;
   loadBalancerClass?: string;
   loadBalancerIP?: string;
-  families?: ('IPv4' | 'IPv6')[];
+  families?: readonly ('IPv4' | 'IPv6')[];
   policy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   ports?: (number | string)[];
   local?: boolean;
@@ -37,7 +37,7 @@ export function serviceObject(name: string, s: ServiceSpecInput = {}): ServiceOb
       type: s.type ?? 'LoadBalancer',
       ...(s.loadBalancerClass ? { loadBalancerClass: s.loadBalancerClass } : {}),
       ...(s.loadBalancerIP ? { loadBalancerIP: s.loadBalancerIP } : {}),
-      ipFamilies: s.families ?? ['IPv4'],
+      ipFamilies: [...(s.families ?? ['IPv4'])],
       ipFamilyPolicy: s.policy ?? 'SingleStack',
       ports: (s.ports ?? [80]).map((p) => (typeof p === 'number' ? { protocol: 'TCP', port: p } : { protocol: p.split('/')[0] as string, port: Number(p.split('/')[1]) })),
       externalTrafficPolicy: s.local ? 'Local' : 'Cluster',

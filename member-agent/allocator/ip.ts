@@ -83,26 +83,31 @@ function formatV4(v: bigint): string {
 
 /** RFC 5952: lowercase, no leading zeros, the longest run (first if tied, ≥ 2 groups) of zero groups as `::`. */
 function formatV6(v: bigint): string {
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  // One conversion to hex, then string work: much cheaper than eight bigint shifts.
+  const hex = v.toString(16).padStart(32, '0');
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) {
+    let j = i;
+    while (j < i + 3 && hex.charCodeAt(j) === 48) j++;
+    groups.push(hex.slice(j, i + 4));
+  }
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
+    if (groups[i] !== '0') {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && groups[j] === '0') j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+  if (bestStart < 0) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
 }
 
 /** The canonical text of an address (what the allocator writes and compares). */

@@ -113,6 +113,8 @@ export class PoolState {
   readonly ranges: RangeState[];
   /** Why the pool may not hand out new addresses; empty when it may. */
   readonly problems: PoolProblem[];
+  private readonly hasIPv4: boolean;
+  private readonly hasIPv6: boolean;
 
   constructor(
     readonly config: PoolConfig,
@@ -129,6 +131,8 @@ export class PoolState {
       };
       return { range, space: new FreeSpace(size, skip, buggyCount(range)) };
     });
+    this.hasIPv4 = this.ranges.some((r) => r.range.family === 'IPv4');
+    this.hasIPv6 = this.ranges.some((r) => r.range.family === 'IPv6');
   }
 
   get name(): string {
@@ -140,7 +144,7 @@ export class PoolState {
   }
 
   hasFamily(f: Family): boolean {
-    return this.ranges.some((r) => r.range.family === f);
+    return f === 'IPv4' ? this.hasIPv4 : this.hasIPv6;
   }
 
   rangeOf(a: Address): RangeState | undefined {

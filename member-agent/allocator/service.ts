@@ -2,7 +2,7 @@ import type { Condition } from '../../api/meta.js';
 import { Annotations, DeprecatedMetalLBAnnotations } from '../../api/labels.js';
 import type { KubeObject } from '../../runtime/resource.js';
 import { AllocationReasons, type AllocationReason } from './errors.js';
-import { formatIP, parseIP, type Address, type Family } from './ip.js';
+import { canonicalIP, formatIP, parseIP, type Address, type Family } from './ip.js';
 
 /** A core/v1 Service, as JSON, with the fields the allocator reads and writes. */
 export interface ServiceObject extends KubeObject {
@@ -35,7 +35,6 @@ export type Request =
 export interface ServiceView {
   key: string;
   namespace: string;
-  name: string;
   uid: string;
   /** creationTimestamp; with the key, the order in which waiting Services are served. */
   created: string;
@@ -46,14 +45,14 @@ export interface ServiceView {
   families: readonly Family[];
   policy: IPFamilyPolicy;
   /** `PROTOCOL/port` of every port, for the sharing rules. */
-  ports: string[];
+  ports: readonly string[];
   sharingKey?: string;
   /** '' for externalTrafficPolicy Cluster, the selector for Local: Local Services share only with the same pods. */
   backendKey: string;
   request: Request;
   /** Deprecated annotation names the Service uses. */
   deprecated: readonly string[];
-  /** Addresses in status.loadBalancer.ingress: what was assigned before a restart. */
+  /** Addresses in status.loadBalancer.ingress, canonical: what was assigned before a restart, and what the world still sees. */
   statusIPs: readonly string[];
   /** metallb.io/ip-allocated-from-pool as found. */
   allocatedFrom?: string;
@@ -79,6 +78,30 @@ function annotation(ann: Readonly<Record<string, string>>, name: AnnotationName,
 const NONE: readonly string[] = Object.freeze([]);
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 const AUTO: Request = Object.freeze({ kind: 'auto' });
+
+/**
+ * Interned strings and one-port lists: a cluster has few namespaces and few distinct ports, and
+ * the allocator keeps a view per Service. Bounded, so a cluster with unusually many does not
+ * grow them without limit: past the bound, values are simply not shared.
+ */
+const namespaces = new Map<string, string>();
+const portNames = new Map<string, string>();
+const singlePorts = new Map<string, readonly string[]>();
+
+function intern<T>(cache: Map<string, T>, key: string, bound: number, make?: () => T): T {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = make ? make() : (key as T);
+  if (cache.size < bound) cache.set(key, value);
+  return value;
+}
+
+function portsOf(ports: readonly { protocol?: string; port: number }[]): readonly string[] {
+  const names = ports.map((p) => intern(portNames, `${p.protocol ?? 'TCP'}/${p.port}`, 20_000));
+  if (names.length !== 1) return names;
+  const only = names[0] as string;
+  return intern(singlePorts, only, 20_000, () => Object.freeze([only]));
+}
 
 const invalid = (reason: AllocationReason, message: string): Request => ({ kind: 'invalid', reason, message });
 
@@ -158,20 +181,19 @@ export function serviceView(svc: ServiceObject, opts: ViewOptions = {}): Service
       : '';
   return {
     key: `${namespace}/${name}`,
-    namespace,
-    name,
+    namespace: intern(namespaces, namespace, 10_000),
     uid: svc.metadata.uid ?? '',
     created: svc.metadata.creationTimestamp ?? '',
     labels: svc.metadata.labels ?? NO_LABELS,
     managed,
     families,
     policy,
-    ports: (spec.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`),
+    ports: portsOf(spec.ports ?? []),
     sharingKey,
     backendKey,
     request: managed ? requestOf(svc, families, policy, deprecated) : AUTO,
     deprecated: managed && deprecated.length > 0 ? deprecated : NONE,
-    statusIPs: svc.status?.loadBalancer?.ingress?.length ? svc.status.loadBalancer.ingress.flatMap((i) => (i.ip ? [i.ip] : [])) : NONE,
+    statusIPs: svc.status?.loadBalancer?.ingress?.length ? svc.status.loadBalancer.ingress.flatMap((i) => canonicalIP(i.ip ?? '') ?? []) : NONE,
     allocatedFrom: annotation(ann, 'ipAllocatedFromPool', []),
   };
 }

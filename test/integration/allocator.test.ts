@@ -373,48 +373,76 @@ describe('fleetlb member-agent --controllers=allocator', () => {
     expect(r.stderr).toContain('allocator');
   });
 
-  test('runs alone with leader election, serves metrics, and releases its lease on SIGTERM', async () => {
+  test('two replicas with leader election: one allocates, serves metrics, hands over on SIGTERM', async () => {
     const ns = `alloc-cli-${suffix}`;
     const cls = `fleetlb.io/cli-${suffix}`;
     await admin.create(CoreResources.namespaces, { metadata: { name: ns } });
     const dir = await mkdtemp(join(tmpdir(), 'fleetlb-alloc-'));
-    let child: ChildProcess | undefined;
+    const replicas: Replica[] = [];
     try {
       const cli = await serviceAccountKubeConfig(lab, CLUSTER, { dir: 'deploy/member-agent', serviceAccount: SA, roleNamespace: ns, kubeconfigPath: join(dir, 'sa.kubeconfig') });
-      const port = await freePort();
-      child = spawn(process.execPath, [new URL('../../bin/fleetlb.js', import.meta.url).pathname, 'member-agent', '--controllers=allocator', '--kubeconfig', cli.kubeconfigPath ?? '', '--namespace', ns, '--load-balancer-class', cls, '--metrics-port', String(port), '--leader-elect'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
+      for (let i = 0; i < 2; i++) replicas.push(await replica(['--kubeconfig', cli.kubeconfigPath ?? '', '--namespace', ns, '--load-balancer-class', cls, '--leader-elect']));
+      const leader = await eventually('one replica to lead', async () => {
+        const leading = replicas.filter((r) => r.stderr().includes('"message":"became leader"'));
+        return leading.length === 1 ? leading[0] : undefined;
       });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+      const standby = replicas.find((r) => r !== leader) as Replica;
 
       await pool('h-cli', ['198.51.100.80/30'], {}, ns);
       await create(service('cli-web', { cls }, ns));
       const web = await assigned('cli-web', 1, ns);
       expect(ips(web)).toEqual(['198.51.100.80']);
-      // The in-process allocator of this suite (another class) runs too: it must leave this one alone.
+      // The standby decides nothing, and the in-process allocator of this suite (another class)
+      // leaves the Service alone. Proving that nothing happens takes a quiet period; both would
+      // act within milliseconds of a change, so 1.5 s is ample.
       await new Promise((r) => setTimeout(r, 1500));
       expect((await get('cli-web', ns)).metadata.resourceVersion).toBe(web.metadata.resourceVersion);
+      expect(standby.stderr()).not.toContain('reloaded assignments');
       const lease = await admin.get<Lease>(CoreResources.leases, ALLOCATOR_LEASE, ns);
       expect(lease.spec?.holderIdentity).toBeTruthy();
       const metrics = await eventually('allocator metrics', async () => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${leader.port}/metrics`)).text();
         return text.includes('metallb_allocator_addresses_in_use_total{pool="h-cli"} 1') ? text : undefined;
       });
       expect(metrics).toContain('metallb_allocator_addresses_total{pool="h-cli"} 4');
-      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${leader.port}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${standby.port}/readyz`)).status).toBe(200);
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      child = undefined;
+      // SIGTERM: the leader stops, releases the lease, exits 0; the standby takes over and serves.
+      leader.child.kill('SIGTERM');
+      expect(await leader.exited).toBe(0);
+      expect(leader.stderr()).not.toContain('"level":"error"');
+      await create(service('cli-web-2', { cls }, ns));
+      expect(ips(await assigned('cli-web-2', 1, ns))).toEqual(['198.51.100.81']);
+      expect(standby.stderr()).toContain('"message":"became leader"');
+      expect(ips(await get('cli-web', ns))).toEqual(['198.51.100.80']);
+      standby.child.kill('SIGTERM');
+      expect(await standby.exited).toBe(0);
       const released = await admin.get<Lease>(CoreResources.leases, ALLOCATOR_LEASE, ns);
       expect(released.spec?.holderIdentity ?? '').toBe('');
-      expect(stderr).not.toContain('"level":"error"');
     } finally {
-      if (child?.pid) child.kill('SIGKILL');
+      for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
       await admin.delete(CoreResources.namespaces, ns).catch(() => false);
     }
   }, 120_000);
 });
+
+interface Replica {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+/** `fleetlb member-agent --controllers=allocator` as a child process, with its metrics port. */
+async function replica(args: string[]): Promise<Replica> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [new URL('../../bin/fleetlb.js', import.meta.url).pathname, 'member-agent', '--controllers=allocator', '--metrics-port', String(port), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, port, exited, stderr: () => stderr };
+}

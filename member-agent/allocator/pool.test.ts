@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { PoolReasons } from './errors.js';
 import { pool } from './fixtures.js';
 import { parseIP } from './ip.js';
-import { selectorMatches } from './label-selector.js';
+import { selectorMatches } from '../../runtime/label-selector.js';
 import { comparePools, isRestricted, poolProblems, poolServes, PoolState } from './pool.js';
 
 describe('label selectors', () => {

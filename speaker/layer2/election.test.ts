@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { electAnnouncer, EXCLUDE_FROM_LB, ineligibility, selectorMatches, type NodeFacts } from './election.js';
+import { selectorMatches } from '../../runtime/label-selector.js';
+import { electAnnouncer, EXCLUDE_FROM_LB, ineligibility, type NodeFacts } from './election.js';
 
 const nodes = ['member-1-node-1', 'member-1-node-2', 'member-1-node-3', 'member-1-node-4'];
 const ips = Array.from({ length: 400 }, (_, i) => `198.51.100.${i % 250}${i >= 250 ? `-${i}` : ''}`);

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { LabelSelector } from '../../api/meta.js';
+import { selectorMatches } from '../../runtime/label-selector.js';
 
 /**
  * Which node answers for a layer-2 IP. Every speaker computes the same answer from the same shared
@@ -16,32 +18,10 @@ export interface NodeFacts {
   speakerAlive: boolean;
 }
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-
-export interface NodeSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+/** A node selector as BGPAdvertisement and L2Advertisement carry them: a metav1.LabelSelector. */
+export type NodeSelector = LabelSelector;
 
 export const EXCLUDE_FROM_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
-
-export function selectorMatches(sel: NodeSelector, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const r of sel.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, r.key);
-    const v = labels[r.key];
-    const inValues = has && (r.values ?? []).includes(v as string);
-    if (r.operator === 'In' && !inValues) return false;
-    if (r.operator === 'NotIn' && inValues) return false;
-    if (r.operator === 'Exists' && !has) return false;
-    if (r.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
 
 export type Ineligible = 'speaker-down' | 'excluded' | 'network-unavailable' | 'node-selector' | 'no-local-endpoint';
 

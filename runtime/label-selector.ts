@@ -1,4 +1,4 @@
-import type { LabelSelector } from '../../api/meta.js';
+import type { LabelSelector } from '../api/meta.js';
 
 /**
  * metav1.LabelSelector semantics: every matchLabels pair and every matchExpression must hold; an

@@ -232,6 +232,11 @@ describe('stability', () => {
     expect(ips(a, 'a')).toEqual(['198.51.100.5']);
     expect(ips(a, 'b')).toEqual(['198.51.100.0']);
     expect(a.takeNotices()).toEqual([expect.objectContaining({ key: 'default/b', type: 'Warning', reason: EventReasons.IPConflict })]);
+    // While b's status still shows it, the address is nobody else's, even once a is gone.
+    a.remove('default/a');
+    expect(put(a, 'c', { annotations: { [IPS]: '198.51.100.5' }, created: at(3) }).allocated?.message).toContain('default/b is giving it up');
+    a.upsert(svc('b', { status: ['198.51.100.0'], created: at(2) }));
+    expect(ips(a, 'c')).toEqual(['198.51.100.5']);
   });
 
   test('reloaded addresses are checked against a changed request: a different loadBalancerIPs moves, the pool annotation decides the pool', () => {

@@ -323,13 +323,12 @@ export class Allocator {
       // Only holders count here: a Service that is giving the address up does not make a
       // Service that already showed it next to it lose it.
       const conflict = this.holderConflict(rec, ip);
+      // An address refused, or of a family the Service no longer asks for, is still shown until
+      // the status is rewritten: reserve it until then.
       if (conflict) {
         this.notice(rec, 'Warning', EventReasons.IPConflict, `status lists ${ip}, but ${conflict}; the older Service keeps it and this one gets another address`);
-        continue;
-      }
-      // An address of a family the Service no longer asks for is still shown until the status
-      // is rewritten: reserve it until then.
-      if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
+        this.linger(rec, { ...addr, ip });
+      } else if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
       else this.hold(rec, { ...addr, ip });
     }
     const first = heldList(rec)[0];

@@ -232,6 +232,11 @@ describe('stability', () => {
     expect(ips(a, 'a')).toEqual(['198.51.100.5']);
     expect(ips(a, 'b')).toEqual(['198.51.100.0']);
     expect(a.takeNotices()).toEqual([expect.objectContaining({ key: 'default/b', type: 'Warning', reason: EventReasons.IPConflict })]);
+    // While b's status still shows it, the address is nobody else's, even once a is gone.
+    a.remove('default/a');
+    expect(put(a, 'c', { annotations: { [IPS]: '198.51.100.5' }, created: at(3) }).allocated?.message).toContain('default/b is giving it up');
+    a.upsert(svc('b', { status: ['198.51.100.0'], created: at(2) }));
+    expect(ips(a, 'c')).toEqual(['198.51.100.5']);
   });
 
   test('reloaded addresses are checked against a changed request: a different loadBalancerIPs moves, the pool annotation decides the pool', () => {
@@ -309,6 +314,35 @@ describe('stability', () => {
     a.upsert(svc('a', { status: ['198.51.100.3'], annotations: { [IPS]: '198.51.100.3' } }));
     expect(a.takeChanged()).toContain('default/c');
     expect(ips(a, 'c')).toEqual(['198.51.100.0']);
+  });
+
+  test('a Service whose status lost an address (type changed and back) does not get it back while another still shows it', () => {
+    const share = (ports: number[], status: string[], key?: string) => ({ created: at(1), ports, status, ...(key ? { annotations: { [SHARE]: key } } : {}) });
+    const a = allocator([pool('p', ['198.51.100.0/29'])], [svc('s5', share([443], ['198.51.100.0'], 'k')), svc('s1', { ...share([80], ['198.51.100.0'], 'k'), created: at(2) })]);
+    a.resolveAll();
+    expect(a.holdersOf('198.51.100.0')).toEqual(['default/s1', 'default/s5']);
+    a.upsert(svc('s5', share([80], ['198.51.100.0'])));
+    a.upsert(svc('s1', { ...share([80], []), created: at(2), type: 'ClusterIP' }));
+    a.upsert(svc('s1', { ...share([80], []), created: at(2) }));
+    // s5 changed its sharing: it leaves, and its status still shows the address until rewritten.
+    expect(ips(a, 's5')).toEqual(['198.51.100.1']);
+    // s1 shows nothing any more: the address is as good as new to it, and s5 is still seen with it.
+    expect(ips(a, 's1')).toEqual(['198.51.100.2']);
+  });
+
+  test('a Service waiting for a shared address gets it once the holder in its way has left and its status says so', () => {
+    const a = allocator([pool('p', ['198.51.100.0/29'])]);
+    put(a, 's4', { created: at(1), annotations: { [SHARE]: 'k', [IPS]: '198.51.100.1' }, ports: ['TCP/80'], status: ['198.51.100.1'] });
+    put(a, 's0', { created: at(2), annotations: { [SHARE]: 'k' }, ports: ['UDP/53'], status: ['198.51.100.1'] });
+    const waiting = put(a, 's1', { created: at(3), annotations: { [SHARE]: 'k', [IPS]: '198.51.100.1' }, ports: ['TCP/80'] });
+    expect(waiting.allocated?.reason).toBe(AllocationReasons.IPInUse);
+    // s4 drops its key: it moves, but is still seen with the address until its status changes.
+    expect(put(a, 's4', { created: at(1), ports: ['TCP/80'], status: ['198.51.100.1'] }).ips).toEqual(['198.51.100.0']);
+    expect(a.resolve('default/s1')?.allocated?.message).toContain('default/s4 is giving it up');
+    a.upsert(svc('s4', { created: at(1), ports: ['TCP/80'], status: ['198.51.100.0'] }));
+    expect(a.takeChanged()).toContain('default/s1');
+    expect(ips(a, 's1')).toEqual(['198.51.100.1']);
+    expect(a.holdersOf('198.51.100.1')).toEqual(['default/s0', 'default/s1']);
   });
 
   test('on restart, an address of a family the Service no longer wants is reserved until its status drops it', () => {

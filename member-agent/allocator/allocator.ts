@@ -142,8 +142,8 @@ export class Allocator {
   private readonly services = new Map<string, Rec>();
   /** Address → the Services holding it (more than one only when they may share). */
   private readonly holders = new Map<string, Rec | Rec[]>();
-  /** Addresses given up by a Service whose status still lists them → that Service. */
-  private readonly lingering = new Map<string, Rec>();
+  /** Addresses given up (or never held) by Services whose status still lists them → those Services. */
+  private readonly lingering = new Map<string, Rec[]>();
   /** Sharing key → addresses held by Services with that key → how many of them. */
   private readonly shared = new Map<string, Map<string, { addr: Address; count: number }>>();
   /** Pool → how many Services are counted in it. */
@@ -320,14 +320,15 @@ export class Allocator {
       const addr = parseIP(text);
       if (!addr) continue;
       const ip = formatIP(addr);
-      const conflict = this.conflict(rec, ip);
+      // Only holders count here: a Service that is giving the address up does not make a
+      // Service that already showed it next to it lose it.
+      const conflict = this.holderConflict(rec, ip);
+      // An address refused, or of a family the Service no longer asks for, is still shown until
+      // the status is rewritten: reserve it until then.
       if (conflict) {
         this.notice(rec, 'Warning', EventReasons.IPConflict, `status lists ${ip}, but ${conflict}; the older Service keeps it and this one gets another address`);
-        continue;
-      }
-      // An address of a family the Service no longer asks for is still shown until the status
-      // is rewritten: reserve it until then.
-      if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
+        this.linger(rec, { ...addr, ip });
+      } else if (!wanted.includes(addr.family) || rec.held[addr.family]) this.linger(rec, { ...addr, ip });
       else this.hold(rec, { ...addr, ip });
     }
     const first = heldList(rec)[0];
@@ -356,11 +357,9 @@ export class Allocator {
   private hold(rec: Rec, h: Held): void {
     if (rec.held[h.family]?.ip === h.ip) return;
     const entry = this.holders.get(h.ip);
-    if (!entry) {
-      this.holders.set(h.ip, rec);
-      if (this.lingering.get(h.ip) === rec) this.unlinger(rec, h.ip);
-      else this.markUsed(h);
-    } else this.holders.set(h.ip, [...recsOf(entry), rec]);
+    this.holders.set(h.ip, entry === undefined ? rec : [...recsOf(entry), rec]);
+    if (this.lingering.get(h.ip)?.includes(rec)) this.unlinger(rec, h.ip);
+    this.markUsed(h);
     rec.held[h.family] = h;
     if (rec.view.sharingKey) this.share(rec.view.sharingKey, h);
   }
@@ -373,11 +372,11 @@ export class Allocator {
     const rest = recsOf(this.holders.get(h.ip)).filter((r) => r !== rec);
     if (rest.length > 1) this.holders.set(h.ip, rest);
     else if (rest.length === 1) this.holders.set(h.ip, rest[0] as Rec);
-    else {
-      this.holders.delete(h.ip);
-      if (!rec.removed && rec.view.statusIPs.includes(h.ip)) this.linger(rec, h);
-      else this.free(h);
-    }
+    else this.holders.delete(h.ip);
+    if (!rec.removed && rec.view.statusIPs.includes(h.ip)) this.linger(rec, h);
+    this.freeIfUnused(h);
+    // One holder fewer can be enough for a waiting Service: it may share with the others now.
+    this.touchWaiting();
     if (!holds(rec)) {
       this.attribute(rec, undefined);
       this.outside.delete(rec);
@@ -385,22 +384,30 @@ export class Allocator {
     }
   }
 
-  /** The address is nobody's any more: back to the pools, and waiting Services may try again. */
-  private free(a: Address): void {
-    for (const p of this.pools.values()) p.unmark(a);
-    for (const w of this.waiting) this.touch(w);
+  /** Once nobody holds an address and no status lists it, it goes back to the pools. */
+  private freeIfUnused(h: Held): void {
+    if (this.holders.has(h.ip) || this.lingering.has(h.ip)) return;
+    for (const p of this.pools.values()) p.unmark(h);
+  }
+
+  /** Something that blocked Services may be gone: the waiting ones get another decision. */
+  private touchWaiting(except?: Rec): void {
+    for (const w of this.waiting) if (w !== except) this.touch(w);
   }
 
   /** Reserves an address a Service gave up (or never held) while its status still shows it. */
   private linger(rec: Rec, h: Held): void {
-    if (this.lingering.has(h.ip)) return;
-    this.lingering.set(h.ip, rec);
+    const list = this.lingering.get(h.ip) ?? [];
+    if (list.includes(rec)) return;
+    this.lingering.set(h.ip, [...list, rec]);
     (rec.lingering ??= []).push(h);
     this.markUsed(h);
   }
 
   private unlinger(rec: Rec, ip: string): void {
-    this.lingering.delete(ip);
+    const rest = (this.lingering.get(ip) ?? []).filter((r) => r !== rec);
+    if (rest.length > 0) this.lingering.set(ip, rest);
+    else this.lingering.delete(ip);
     rec.lingering = rec.lingering?.filter((h) => h.ip !== ip);
     if (rec.lingering?.length === 0) rec.lingering = undefined;
   }
@@ -410,7 +417,8 @@ export class Allocator {
     for (const h of rec.lingering ?? []) {
       if (!rec.removed && rec.view.statusIPs.includes(h.ip)) continue;
       this.unlinger(rec, h.ip);
-      this.free(h);
+      this.freeIfUnused(h);
+      this.touchWaiting();
     }
   }
 
@@ -446,10 +454,14 @@ export class Allocator {
     if (pool !== undefined) this.members.set(pool, (this.members.get(pool) ?? 0) + 1);
   }
 
-  private refreshOutside(rec: Rec): void {
+  /** Whether the Service holds an address its pool does not contain (or its pool is gone). */
+  private isOutside(rec: Rec): boolean {
     const p = rec.pool === undefined ? undefined : this.pools.get(rec.pool);
-    const out = holds(rec) && (!p || heldList(rec).some((h) => !p.contains(h)));
-    if (out) this.outside.add(rec);
+    return holds(rec) && (!p || heldList(rec).some((h) => !p.contains(h)));
+  }
+
+  private refreshOutside(rec: Rec): void {
+    if (this.isOutside(rec)) this.outside.add(rec);
     else this.outside.delete(rec);
   }
 
@@ -466,10 +478,15 @@ export class Allocator {
     return any;
   }
 
-  /** Why `rec` may not hold `ip` next to its current holders; undefined when it may. */
+  /** Why `rec` may not take `ip`: another Service is still seen with it, or a holder may not share it. */
   private conflict(rec: Rec, ip: string): string | undefined {
-    const leaving = this.lingering.get(ip);
-    if (leaving && leaving !== rec) return `${leaving.view.key} is giving it up, but its status still lists it`;
+    const leaving = this.lingering.get(ip)?.find((r) => r !== rec);
+    if (leaving) return `${leaving.view.key} is giving it up, but its status still lists it`;
+    return this.holderConflict(rec, ip);
+  }
+
+  /** Why `rec` may not hold `ip` next to its current holders; undefined when it may. */
+  private holderConflict(rec: Rec, ip: string): string | undefined {
     const entry = this.holders.get(ip);
     if (entry === undefined) return undefined;
     for (const other of recsOf(entry)) {
@@ -500,7 +517,10 @@ export class Allocator {
     // longer fit, the one whose sharing key, ports or backends changed is the one that leaves.
     const sharingChanged = !sameSharing(rec.shareBasis, v);
     for (const h of before === NO_IPS ? NO_HELD : heldList(rec)) {
-      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : sharingChanged ? this.conflict(rec, h.ip) : undefined;
+      // An address its status does not show (yet, or any more) is as good as new: Services that
+      // are still seen with it count too.
+      const check = v.statusIPs.includes(h.ip) ? this.holderConflict(rec, h.ip) : this.conflict(rec, h.ip);
+      const why = !wanted.includes(h.family) ? `the Service no longer asks for an ${h.family} address` : sharingChanged ? check : undefined;
       if (why === undefined) continue;
       this.release(rec, h.family);
       this.notice(rec, 'Normal', EventReasons.ClearAssignment, `Released ${h.ip}: ${why}`);
@@ -516,12 +536,18 @@ export class Allocator {
       const missing = wanted.filter((f) => !rec.held[f]);
       if (missing.length === 0) return this.finish(rec, before);
       if (v.request.kind !== 'ips') {
-        // Add the missing family from the pool the others came from (MetalLB does the same).
-        const plan = this.takeFrom(rec, this.pools.get(rec.pool ?? ''), missing, true);
-        if (plan.ok) this.commit(rec, plan, fingerprint, false);
+        // Add the missing family from the pool the others came from (MetalLB does the same), as
+        // long as that pool still contains them: a family is not added next to an address its
+        // pool no longer has.
+        let why = `pool ${rec.pool ?? ''} no longer contains ${list(kept.map((h) => h.ip))}`;
+        if (!this.isOutside(rec)) {
+          const plan = this.takeFrom(rec, this.pools.get(rec.pool ?? ''), missing, true);
+          if (plan.ok) this.commit(rec, plan, fingerprint, false);
+          why = plan.ok ? 'none free' : plan.message;
+        }
         const still = wanted.filter((f) => !rec.held[f]);
         if (still.length === 0) return this.finish(rec, before);
-        if (v.policy !== 'RequireDualStack') return this.finish(rec, before, undefined, `no ${list(still)} address: ${plan.ok ? 'none free' : plan.message}`);
+        if (v.policy !== 'RequireDualStack') return this.finish(rec, before, undefined, `no ${list(still)} address: ${why}`);
       }
     }
 
@@ -676,7 +702,7 @@ export class Allocator {
     else this.waiting.delete(rec);
     const shareBasis = holds(rec) ? rec.view : undefined;
     // A holder that now allows sharing (or shares differently) may let a waiting Service in.
-    if (shareBasis && rec.view.sharingKey && !sameSharing(rec.shareBasis, shareBasis)) for (const w of this.waiting) if (w !== rec) this.touch(w);
+    if (shareBasis && rec.view.sharingKey && !sameSharing(rec.shareBasis, shareBasis)) this.touchWaiting(rec);
     rec.shareBasis = shareBasis;
     this.refreshOutside(rec);
   }

@@ -44,7 +44,8 @@ describe('reading a Service', () => {
     [{ [Annotations.loadBalancerIPs]: '198.51.100.1,198.51.100.2' }, undefined, { families: ['IPv4', 'IPv6'], policy: 'RequireDualStack' }, AllocationReasons.InvalidAnnotation, 'two IPv4 addresses'],
     [{ [Annotations.loadBalancerIPs]: '198.51.100.1' }, '198.51.100.1', {}, AllocationReasons.InvalidAnnotation, 'both set'],
     [{ [Annotations.loadBalancerIPs]: '2001:db8::1' }, undefined, {}, AllocationReasons.IPFamilyMismatch, "ipFamilies are [IPv4]"],
-    [{ [Annotations.loadBalancerIPs]: '198.51.100.1,2001:db8::1' }, undefined, { families: ['IPv4', 'IPv6'] }, AllocationReasons.IPFamilyMismatch, 'SingleStack'],
+    // A SingleStack Service has its first family only, whatever ipFamilies lists.
+    [{ [Annotations.loadBalancerIPs]: '198.51.100.1,2001:db8::1' }, undefined, { families: ['IPv4', 'IPv6'] }, AllocationReasons.IPFamilyMismatch, 'ipFamilies are [IPv4]'],
     [{ [Annotations.loadBalancerIPs]: '198.51.100.1' }, undefined, { families: ['IPv4', 'IPv6'], policy: 'RequireDualStack' }, AllocationReasons.IPFamilyMismatch, 'RequireDualStack'],
   ] as const)('%j (spec.loadBalancerIP %s, %j) is refused as %s', (annotations, loadBalancerIP, extra, reason, words) => {
     const v = svc('a', { annotations, ...(loadBalancerIP ? { loadBalancerIP } : {}), ...extra });

@@ -151,7 +151,6 @@ function requestOf(svc: ServiceObject, families: readonly Family[], policy: IPFa
       return invalid(AllocationReasons.IPFamilyMismatch, `${source} asks for ${a.family} address ${formatIP(a)} but the Service's ipFamilies are [${families.join(', ')}]`);
     }
   }
-  if (policy === 'SingleStack' && ips.length > 1) return invalid(AllocationReasons.IPFamilyMismatch, `${source} lists ${ips.length} addresses but the Service is SingleStack; give one, or set ipFamilyPolicy: RequireDualStack`);
   if (policy === 'RequireDualStack' && ips.length < families.length) {
     return invalid(AllocationReasons.IPFamilyMismatch, `the Service is RequireDualStack but ${source} gives only a ${ips[0]?.family} address; give one address per family`);
   }
@@ -165,8 +164,10 @@ export function serviceView(svc: ServiceObject, opts: ViewOptions = {}): Service
   const name = svc.metadata.name ?? '';
   const spec = svc.spec ?? {};
   const deprecated: string[] = [];
-  const families = familiesOf(spec.ipFamilies);
   const policy = policyOf(spec.ipFamilyPolicy);
+  // A SingleStack Service has one family whatever ipFamilies lists (the API server keeps one).
+  const listed = familiesOf(spec.ipFamilies);
+  const families = policy === 'SingleStack' ? familyList(listed[0]) : listed;
   const classOK = opts.loadBalancerClass === undefined ? spec.loadBalancerClass === undefined : spec.loadBalancerClass === opts.loadBalancerClass;
   const managed = spec.type === 'LoadBalancer' && classOK;
   const ann = svc.metadata.annotations ?? {};

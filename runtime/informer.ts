@@ -221,6 +221,8 @@ export class Informer<T extends KubeObject> {
           continue;
         }
       }
+      // stop() may have landed while the list was in flight: never start a watch after it.
+      if (!this.running) break;
       const abort = new AbortController();
       this.watchAbort = abort;
       const watchdog = setInterval(() => {

@@ -37,21 +37,6 @@ export interface AllocatorControllerOptions {
 
 type NamespaceObject = KubeObject;
 
-/**
- * Informer.stop() landing while a list is in flight lets the informer start one more watch,
- * which then lasts until its server-side timeout (minutes). Aborting the current watch until the
- * loop has ended makes stopping prompt whatever the timing.
- */
-async function stopInformer<T extends KubeObject>(inf: Informer<T>): Promise<void> {
-  const done = inf.stop();
-  const nudge = setInterval(() => inf.restartWatch('stopped'), 200);
-  try {
-    await done;
-  } finally {
-    clearInterval(nudge);
-  }
-}
-
 export class AllocatorController {
   private readonly core = new Allocator();
   private readonly log: Logger;
@@ -135,7 +120,7 @@ export class AllocatorController {
     this.stopping = true;
     this.loaded = false;
     await Promise.all([this.serviceController.stop(), this.poolController.stop()]);
-    await Promise.all([stopInformer(this.services), stopInformer(this.pools), stopInformer(this.namespaces)]);
+    await Promise.all([this.services.stop(), this.pools.stop(), this.namespaces.stop()]);
   }
 
   // ---------------------------------------------------------------- informer events

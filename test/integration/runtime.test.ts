@@ -154,6 +154,20 @@ describe('informer', () => {
   });
 });
 
+describe('informer stop', () => {
+  test('stopping while the first list is still in flight ends promptly, without starting a watch', async () => {
+    const ns = await namespace();
+    const transitions: Transition[] = [];
+    const inf = new Informer<ConfigMap>({ client: await client(), resource: CoreResources.configMaps, namespace: ns });
+    inf.onTransition((t) => transitions.push(t));
+    void inf.start();
+    const t0 = Date.now();
+    await inf.stop();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(transitions).not.toContain('watch-started');
+  });
+});
+
 describe('informer watchdog', () => {
   test('a watch that goes silent without an error is restarted, and changes made meanwhile arrive', async () => {
     const ns = await namespace();

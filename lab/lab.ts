@@ -1,7 +1,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
+import { KubeClient } from '../runtime/kube-client.js';
+import { CoreResources } from '../runtime/resource.js';
 import { clusterAddressing } from './address-plan.js';
 import { resolveLabBinaries, type LabBinaries } from './binaries.js';
 import {
@@ -134,6 +137,28 @@ async function waitHealthy(c: ClusterState, component: Component, rec: ProcessRe
     `${c.name}'s ${component} did not become healthy within ${START_TIMEOUT_MS[component] / 1000}s (last answer: ${last}): see ${rec.log}.`,
     { details: logTail(rec.log) },
   );
+}
+
+/**
+ * A cluster accepts pods once the controller-manager has made the `default` ServiceAccount of
+ * the `default` namespace; before that, `kubectl run` right after `up` would be refused.
+ */
+async function waitAcceptsPods(c: ClusterState): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(c.kubeconfig);
+  const client = new KubeClient(kc, { fieldManager: 'fleetlb-lab', timeoutMs: 5000 });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (await client.find(CoreResources.serviceAccounts, 'default', 'default').catch(() => undefined)) return;
+      await sleep(200);
+    }
+    // The cluster's kubeconfig sits in the lab directory, next to logs/.
+    const log = join(dirname(c.kubeconfig), 'logs', `${c.name}.kube-controller-manager.log`);
+    throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `${c.name}'s controller-manager did not create the default ServiceAccount within 60 s: see ${log}.`);
+  } finally {
+    client.close();
+  }
 }
 
 /** Serialises state writes from clusters starting in parallel. */
@@ -280,6 +305,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
       if (admin) await writeFile(c.kubeconfig, kubeconfigYaml([admin], c.name), { mode: 0o600 });
     }
     await writeFile(join(dir, MERGED_KUBECONFIG), kubeconfigYaml(admins, 'hub'), { mode: 0o600 });
+    await Promise.all(s.clusters.map((c) => waitAcceptsPods(c)));
     if (s.network) await startNetwork(s, s.network, started, save, progress);
     await save();
     return s;

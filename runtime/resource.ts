@@ -49,6 +49,7 @@ export const CoreResources = {
   namespaces: { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   configMaps: { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
   secrets: { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  serviceAccounts: { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
   services: { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true },
   nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
   pods: { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },

@@ -89,18 +89,24 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// send(fd, frame: Buffer) -> bytes sent
-static napi_value Send(napi_env env, napi_callback_info info) {
+// Parses (fd: number, buffer: Buffer); throws a TypeError naming `usage` and returns 0 if it cannot.
+static int fd_and_buffer(napi_env env, napi_callback_info info, const char *usage, int32_t *fd, void **data, size_t *len) {
   size_t argc = 2;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_int(env, argv[0], fd) ||
+      napi_get_buffer_info(env, argv[1], data, len) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
+// send(fd, frame: Buffer) -> bytes sent
+static napi_value Send(napi_env env, napi_callback_info info) {
   int32_t fd;
   void *data;
   size_t len;
-  if (argc < 2 || !get_int(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "send(fd: number, frame: Buffer)");
-    return NULL;
-  }
+  if (!fd_and_buffer(env, info, "send(fd: number, frame: Buffer)", &fd, &data, &len)) return NULL;
   ssize_t n = send(fd, data, len, MSG_DONTWAIT);
   if (n < 0) return throw_errno(env, "send", errno);
   napi_value out;
@@ -110,16 +116,10 @@ static napi_value Send(napi_env env, napi_callback_info info) {
 
 // recv(fd, into: Buffer) -> bytes read, or -1 when nothing is waiting
 static napi_value Recv(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   void *data;
   size_t len;
-  if (argc < 2 || !get_int(env, argv[0], &fd) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "recv(fd: number, into: Buffer)");
-    return NULL;
-  }
+  if (!fd_and_buffer(env, info, "recv(fd: number, into: Buffer)", &fd, &data, &len)) return NULL;
   ssize_t n = recv(fd, data, len, MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, "recv", errno);
   napi_value out;

@@ -121,29 +121,30 @@ interface NodeObject extends KubeObject {
 async function waitNodesReady(state: LabState, net: NetworkState, progress: (l: string) => void): Promise<void> {
   const deadline = Date.now() + 90_000;
   const pending = new Set(net.plan.nodes.map((n) => n.name));
+  // One client per cluster for the whole wait, not one per node and poll.
   const clients = new Map(state.clusters.map((c) => {
     const kc = new KubeConfig();
     kc.loadFromFile(c.kubeconfig);
-    return [c.name, kc] as const;
+    return [c.name, new KubeClient(kc, { fieldManager: 'fleetlb-lab' })] as const;
   }));
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const n of net.plan.nodes) {
-      if (!pending.has(n.name)) continue;
-      const agent = net.processes[`${n.name}.node-agent`];
-      if (agent && !isRunning(agent)) {
-        throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `The node agent of ${n.name} exited during start-up: see ${agent.log}.`, { details: logTail(agent.log) });
+  try {
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const n of net.plan.nodes) {
+        if (!pending.has(n.name)) continue;
+        const agent = net.processes[`${n.name}.node-agent`];
+        if (agent && !isRunning(agent)) {
+          throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `The node agent of ${n.name} exited during start-up: see ${agent.log}.`, { details: logTail(agent.log) });
+        }
+        const node = await clients.get(n.cluster)?.find<NodeObject>(CoreResources.nodes, n.name).catch(() => undefined);
+        if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+          pending.delete(n.name);
+          progress(`  ${n.cluster}: node ${n.name} Ready (${n.lan.v4}, pods ${n.podCIDRs.join(' ')})`);
+        }
       }
-      const kc = clients.get(n.cluster);
-      if (!kc) continue;
-      const client = new KubeClient(kc, { fieldManager: 'fleetlb-lab' });
-      const node = await client.find<NodeObject>(CoreResources.nodes, n.name).catch(() => undefined);
-      client.close();
-      if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
-        pending.delete(n.name);
-        progress(`  ${n.cluster}: node ${n.name} Ready (${n.lan.v4}, pods ${n.podCIDRs.join(' ')})`);
-      }
+      if (pending.size > 0) await sleep(250);
     }
-    if (pending.size > 0) await sleep(250);
+  } finally {
+    for (const c of clients.values()) c.close();
   }
   if (pending.size > 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `Nodes ${[...pending].join(', ')} did not become Ready within 90 s: see ${join(state.dir, 'logs')}/<node>.node-agent.log.`);
 }

@@ -235,6 +235,8 @@ async function foreignPorts(state: LabState): Promise<{ cluster: string; port: n
 export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   const dir = labDir(opts.dir);
   const progress = opts.progress ?? (() => {});
+  // Read before locking: a directory that is not a lab is refused before the lock file is
+  // written into it, and a failed first `up` knows it may remove what it made.
   const existingBefore = await readState(dir);
   const unlock = await lockDir(dir);
   const started: ProcessRecord[] = [];

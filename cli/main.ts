@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
+import { hubCommand } from './hub-command.js';
 import { memberAgentCommand } from './member-agent-command.js';
 
 /** Components that later issues bring; until then they say so instead of pretending to run. */
@@ -16,7 +17,7 @@ export function program(): Command {
     .description('multi-cluster fleet L4 load balancing for Kubernetes on your own network')
     .showHelpAfterError()
     .exitOverride();
-  p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
+  p.addCommand(hubCommand());
   p.addCommand(memberAgentCommand());
   p.addCommand(pending('speaker', 'announce load-balancer IPs over ARP/NDP and BGP'));
   p.addCommand(labCommand());

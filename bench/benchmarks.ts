@@ -5,3 +5,4 @@ import { registerBenchmark } from './run.js';
  *   registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
  */
 registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
+registerBenchmark('placement', async () => (await import('../hub/placement.bench.js')).default);

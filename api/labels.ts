@@ -70,6 +70,10 @@ export const Labels = {
 
   // --- Ours.
   partOf: 'app.kubernetes.io/part-of',
+  /** On the pool and advertisements `fleetlb lb create` wrote: the load balancer's name. */
+  loadBalancer: 'fleetlb.io/load-balancer',
+  /** On BGPPeers `fleetlb bgp-peer create` wrote: the peer's name. */
+  bgpPeer: 'fleetlb.io/bgp-peer',
 } as const;
 
 /** Value of Labels.endpointSliceManagedBy on EndpointSlices fleetlb writes for imported services. */

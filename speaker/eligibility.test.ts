@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Labels } from '../api/labels.js';
-import { parseRange } from '../member-agent/allocator/ip.js';
+import { parseRange } from '../runtime/ip.js';
 import { selectorMatches } from '../runtime/label-selector.js';
 import { eligibility, ineligibility, poolOf, type NodeFacts, type PoolFacts, type ServiceFacts } from './eligibility.js';
 

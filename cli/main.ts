@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
+import { ErrorCodes, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
 import { hubCommand } from './hub-command.js';
@@ -9,13 +9,6 @@ import { lbCommand } from './lb-command.js';
 import { bgpPeerCommand } from './bgp-peer-command.js';
 import { convertCommand, poolCommand } from './pool-command.js';
 import { fleetCommand } from './fleet-command.js';
-
-/** Components that later issues bring; until then they say so instead of pretending to run. */
-function pending(name: string, what: string): Command {
-  return new Command(name).description(what).allowUnknownOption(true).action(() => {
-    throw new FleetlbError(ErrorCodes.NOT_IMPLEMENTED, `'fleetlb ${name}' is not part of this build yet.`);
-  });
-}
 
 export function program(): Command {
   const p = new Command('fleetlb')

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
-import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { componentKubeConfig, runUntilSignalled } from './component-run.js';
 import { runHub } from '../hub/hub.js';
 import { DEFAULT_MISSED_HEARTBEATS } from '../hub/member-health.js';
 
@@ -27,22 +26,9 @@ export function hubCommand(): Command {
     .option('--missed-heartbeats <n>', 'heartbeats a member may miss before it is not healthy and gets no new placements', integer(1, 100), DEFAULT_MISSED_HEARTBEATS)
     .option('--resync-seconds <s>', 'how often each placement re-reads the objects it selects', integer(1, 3600), 15)
     .action(async (o: Options) => {
-      const kubeConfig = new KubeConfig();
-      if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
-      else kubeConfig.loadFromDefault();
-      if (!kubeConfig.getCurrentCluster()) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runHub(
-          { kubeConfig, metricsPort: o.metricsPort, missedHeartbeats: o.missedHeartbeats, resyncMs: o.resyncSeconds * 1000, onListening: (p) => process.stderr.write(`fleetlb hub: /metrics, /healthz and /readyz on port ${p}\n`) },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      const kubeConfig = componentKubeConfig(o.kubeconfig);
+      await runUntilSignalled((signal) =>
+        runHub({ kubeConfig, metricsPort: o.metricsPort, missedHeartbeats: o.missedHeartbeats, resyncMs: o.resyncSeconds * 1000, onListening: (p) => process.stderr.write(`fleetlb hub: /metrics, /healthz and /readyz on port ${p}\n`) }, signal),
+      );
     });
 }

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { HubCredential } from '../api/cluster.js';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { componentKubeConfig, runUntilSignalled } from './component-run.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -56,23 +57,14 @@ export function memberAgentCommand(): Command {
     .option('--drift-check-seconds <s>', 'how often placed objects are applied again, putting back changes made on the member', seconds, 15)
     .action(async (o: Options) => {
       const controllers = parseControllers(o.controllers);
-      const kubeConfig = new KubeConfig();
-      if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
-      else kubeConfig.loadFromDefault();
-      if (!kubeConfig.getCurrentCluster()) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
+      const kubeConfig = componentKubeConfig(o.kubeconfig);
       if (!!o.hubKubeconfig !== !!o.memberName) throw new FleetlbError(ErrorCodes.CLI_USAGE, '--hub-kubeconfig and --member-name go together');
       let hubAccess: { kubeConfig: KubeConfig; memberName: string } | undefined;
       if (o.hubKubeconfig && o.memberName) {
-        const hub = new KubeConfig();
-        hub.loadFromFile(o.hubKubeconfig);
-        hubAccess = { kubeConfig: hub, memberName: o.memberName };
+        hubAccess = { kubeConfig: componentKubeConfig(o.hubKubeconfig), memberName: o.memberName };
       }
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runMemberAgent(
+      await runUntilSignalled((signal) =>
+        runMemberAgent(
           {
             kubeConfig,
             controllers,
@@ -83,11 +75,8 @@ export function memberAgentCommand(): Command {
             placement: { credentialNamespace: o.namespace, credentialSecret: o.hubCredentialSecret, hubAccess, driftCheckMs: o.driftCheckSeconds * 1000 },
             onListening: (p) => process.stderr.write(`fleetlb member-agent: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

@@ -46,6 +46,20 @@ async function namespaceGone(cluster: string, ns: string): Promise<boolean | und
   return (await c(cluster).find(CoreResources.namespaces, ns)) ? undefined : true;
 }
 
+/** A hub namespace holding one ConfigMap, and a CRP `name` placing it with `policy` (YAML flow). */
+async function placeNamespace(name: string, policy: string): Promise<void> {
+  ok(await lab.kubectl('hub', ['create', 'namespace', name]), 'create namespace');
+  ok(await lab.kubectl('hub', ['-n', name, 'create', 'configmap', 'settings', `--from-literal=placement=${name}`]), 'create configmap');
+  created.push(name);
+  ok(await lab.apply('hub', `
+apiVersion: placement.kubernetes-fleet.io/v1
+kind: ClusterResourcePlacement
+metadata: {name: ${name}}
+spec:
+  resourceSelectors: [{group: "", version: v1, kind: Namespace, name: ${name}}]
+${policy ? `  policy: ${policy}\n` : ''}`), `apply CRP ${name}`);
+}
+
 beforeAll(async () => {
   lab = await testLab();
   for (const cl of lab.state.clusters) clients.set(cl.name, new KubeClient(lab.kubeConfig(cl.name), { fieldManager: 'placement-test' }));
@@ -158,20 +172,7 @@ describeAsRoot('placement on the lab fleet', () => {
 
   test('PickN 2 with a topology spread over the region picks one cluster per region', async () => {
     const name = uniqueName('spread');
-    ok(await lab.kubectl('hub', ['create', 'namespace', name]), 'create namespace');
-    ok(await lab.kubectl('hub', ['-n', name, 'create', 'configmap', 'settings', '--from-literal=colour=blue']), 'create configmap');
-    created.push(name);
-    ok(await lab.apply('hub', `
-apiVersion: placement.kubernetes-fleet.io/v1
-kind: ClusterResourcePlacement
-metadata: {name: ${name}}
-spec:
-  resourceSelectors: [{group: "", version: v1, kind: Namespace, name: ${name}}]
-  policy:
-    placementType: PickN
-    numberOfClusters: 2
-    topologySpreadConstraints: [{maxSkew: 1, topologyKey: fleet.azure.com/location, whenUnsatisfiable: DoNotSchedule}]
-`), 'apply spread crp');
+    await placeNamespace(name, '{placementType: PickN, numberOfClusters: 2, topologySpreadConstraints: [{maxSkew: 1, topologyKey: fleet.azure.com/location, whenUnsatisfiable: DoNotSchedule}]}');
     const placed = await eventually('placed on two clusters', async () => {
       const on: string[] = [];
       for (const m of lab.members) if (await c(m.name).find(CoreResources.configMaps, 'settings', name)) on.push(m.name);
@@ -196,15 +197,7 @@ spec:
     expect(healthy.h.reason).toBe('MemberAgentHeartbeatOverdue');
 
     const name = uniqueName('everywhere');
-    ok(await lab.kubectl('hub', ['create', 'namespace', name]), 'create namespace');
-    created.push(name);
-    ok(await lab.apply('hub', `
-apiVersion: placement.kubernetes-fleet.io/v1
-kind: ClusterResourcePlacement
-metadata: {name: ${name}}
-spec:
-  resourceSelectors: [{group: "", version: v1, kind: Namespace, name: ${name}}]
-`), 'apply PickAll crp');
+    await placeNamespace(name, '');
     const crp = await eventually('scheduled', async () => {
       const x = await c('hub').get<ClusterResourcePlacement>(ClusterResourcePlacementKind, name);
       return findCondition(x.status?.conditions, 'ClusterResourcePlacementApplied')?.status === 'True' ? x : undefined;
@@ -219,17 +212,7 @@ spec:
 
   test('deleting a MemberCluster cleans both sides: placed objects on the member, its namespace on the hub', async () => {
     const name = uniqueName('leave');
-    ok(await lab.kubectl('hub', ['create', 'namespace', name]), 'create namespace');
-    ok(await lab.kubectl('hub', ['-n', name, 'create', 'configmap', 'settings', '--from-literal=colour=green']), 'create configmap');
-    created.push(name);
-    ok(await lab.apply('hub', `
-apiVersion: placement.kubernetes-fleet.io/v1
-kind: ClusterResourcePlacement
-metadata: {name: ${name}}
-spec:
-  resourceSelectors: [{group: "", version: v1, kind: Namespace, name: ${name}}]
-  policy: {placementType: PickFixed, clusterNames: [member-3]}
-`), 'apply PickFixed crp');
+    await placeNamespace(name, '{placementType: PickFixed, clusterNames: [member-3]}');
     await eventually('placed on member-3', async () => ((await c('member-3').find(CoreResources.configMaps, 'settings', name)) ? true : undefined), 60_000, 500);
 
     await c('hub').delete(MemberClusterKind, 'member-3');

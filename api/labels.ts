@@ -150,3 +150,12 @@ export const ClusterProperties = {
   allocatableMemory: 'resources.kubernetes-fleet.io/allocatable-memory',
   availableMemory: 'resources.kubernetes-fleet.io/available-memory',
 } as const;
+
+/** Speaker liveness: one Lease per node in the speaker's namespace, `<prefix><node>`, labelled for listing. */
+export const SpeakerLeases = {
+  namePrefix: 'fleetlb-speaker-',
+  /** Label (value: the node) every speaker Lease carries; speakers list Leases by it. */
+  nodeLabel: 'speaker.fleetlb.io/node',
+  /** Annotation: the lease duration in milliseconds (leaseDurationSeconds is whole seconds). */
+  durationMsAnnotation: 'speaker.fleetlb.io/lease-duration-ms',
+} as const;

@@ -3,6 +3,7 @@ import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
 import { memberAgentCommand } from './member-agent-command.js';
+import { speakerCommand } from './speaker-command.js';
 import { lbCommand } from './lb-command.js';
 import { bgpPeerCommand } from './bgp-peer-command.js';
 import { convertCommand, poolCommand } from './pool-command.js';
@@ -24,7 +25,7 @@ export function program(): Command {
     .exitOverride();
   p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
   p.addCommand(memberAgentCommand());
-  p.addCommand(pending('speaker', 'announce load-balancer IPs over ARP/NDP and BGP'));
+  p.addCommand(speakerCommand());
   p.addCommand(labCommand());
   p.addCommand(lbCommand());
   p.addCommand(bgpPeerCommand());

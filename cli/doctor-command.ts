@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { checkKubeProxy, checkPools, checkServices, formatFindings, hasErrors, kubeProxySettings, lineDiff, withStrictARP, type Finding, type ServiceFacts } from '../operator/doctor.js';
+import { checkBGP, checkKubeProxy, checkPools, checkServices, checkSpeakers, formatFindings, hasErrors, kubeProxySettings, lineDiff, withStrictARP, type BGPPeerFacts, type Finding, type ServiceFacts, type SpeakerNodeFacts } from '../operator/doctor.js';
+import { FleetLBNamespace, Labels, SpeakerLeases } from '../api/labels.js';
+import { BGPAdvertisementKind, BGPPeerKind, L2AdvertisementKind, type BGPPeer } from '../api/metallb.js';
 import type { Condition } from '../api/meta.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import type { KubeClient } from '../runtime/kube-client.js';
@@ -41,11 +43,52 @@ async function serviceFacts(kube: KubeClient): Promise<ServiceFacts[]> {
   });
 }
 
-export async function diagnose(kube: KubeClient): Promise<Finding[]> {
-  const [cm, cluster, pools, services] = await Promise.all([kubeProxyConfig(kube), clusterRanges(kube), poolFacts(kube), serviceFacts(kube)]);
+interface LeaseLike extends KubeObject {
+  spec?: { renewTime?: string; leaseDurationSeconds?: number };
+}
+
+async function speakerFacts(kube: KubeClient, namespace: string): Promise<{ nodes: SpeakerNodeFacts[]; advertisements: number }> {
+  const [nodes, leases, l2, bgp] = await Promise.all([
+    explained('listing Nodes', () => kube.list<KubeObject>(CoreResources.nodes)),
+    explained('listing speaker Leases', () => kube.list<LeaseLike>(CoreResources.leases, { namespace, labelSelector: SpeakerLeases.nodeLabel })),
+    explained('listing L2Advertisements', () => kube.list(L2AdvertisementKind)),
+    explained('listing BGPAdvertisements', () => kube.list(BGPAdvertisementKind)),
+  ]);
+  const byNode = new Map(leases.items.map((l) => [l.metadata.labels?.[SpeakerLeases.nodeLabel] ?? '', l]));
+  return {
+    advertisements: l2.items.length + bgp.items.length,
+    nodes: nodes.items.map((n) => {
+      const l = byNode.get(n.metadata.name ?? '');
+      const ms = Number(l?.metadata.annotations?.[SpeakerLeases.durationMsAnnotation]);
+      return {
+        name: n.metadata.name ?? '',
+        excluded: Object.hasOwn(n.metadata.labels ?? {}, Labels.excludeFromExternalLoadBalancers),
+        leaseRenewedAt: l?.spec?.renewTime ? Date.parse(l.spec.renewTime) : undefined,
+        leaseDurationMs: Number.isFinite(ms) && ms > 0 ? ms : (l?.spec?.leaseDurationSeconds ?? 0) * 1000,
+      };
+    }),
+  };
+}
+
+async function bgpFacts(kube: KubeClient): Promise<BGPPeerFacts[]> {
+  const peers = await explained('listing BGPPeers', () => kube.list<BGPPeer>(BGPPeerKind));
+  return peers.items.map((p) => {
+    const supported = p.status?.conditions?.find((c) => c.type === 'Supported');
+    return {
+      name: `${p.metadata.namespace}/${p.metadata.name}`,
+      sessions: (p.status?.sessions ?? []).map((s) => ({ node: s.node, state: s.state, lastError: s.lastError })),
+      unsupported: supported?.status === 'False' ? supported.message : undefined,
+    };
+  });
+}
+
+export async function diagnose(kube: KubeClient, namespace = FleetLBNamespace, now = Date.now()): Promise<Finding[]> {
+  const [cm, cluster, pools, services, speakers, peers] = await Promise.all([kubeProxyConfig(kube), clusterRanges(kube), poolFacts(kube), serviceFacts(kube), speakerFacts(kube, namespace), bgpFacts(kube)]);
   return [
     ...checkKubeProxy({ config: cm?.data?.[KUBE_PROXY.key], source: `ConfigMap ${KUBE_PROXY.namespace}/${KUBE_PROXY.name}` }),
     ...checkPools(pools, cluster),
+    ...checkSpeakers(speakers.nodes, speakers.advertisements, now),
+    ...checkBGP(peers),
     ...checkServices(services),
   ];
 }
@@ -77,16 +120,17 @@ async function fixStrictARP(kube: KubeClient, yes: boolean): Promise<boolean> {
 
 export function doctorCommand(): Command {
   return new Command('doctor')
-    .description('check a cluster for what breaks load balancing: kube-proxy strictARP, pool overlaps, Services without an address and why')
+    .description('check a cluster for what breaks load balancing: kube-proxy strictARP, pool overlaps, speakers missing on eligible nodes, BGP sessions down, Services without an address and why')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--namespace <ns>', 'namespace of the speakers\' Leases', FleetLBNamespace)
     .option('--fix', 'set strictARP: true for kube-proxy in IPVS mode, after showing the change')
     .option('--yes', 'with --fix: apply without asking')
     .addHelpText('after', '\nExit status: 0 when nothing is wrong, 1 when something is.\n\nExamples:\n  $ fleetlb doctor\n  $ fleetlb doctor --kubeconfig member-1.kubeconfig --fix\n')
-    .action(async (o: { kubeconfig?: string; fix?: boolean; yes?: boolean }) => {
+    .action(async (o: { kubeconfig?: string; namespace: string; fix?: boolean; yes?: boolean }) => {
       const kube = cliClient(o.kubeconfig);
       try {
         if (o.fix) await fixStrictARP(kube, !!o.yes);
-        const findings = await diagnose(kube);
+        const findings = await diagnose(kube, o.namespace);
         process.stdout.write(formatFindings(findings));
         if (hasErrors(findings)) process.exitCode = 1;
       } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseRange } from '../runtime/ip.js';
-import { checkKubeProxy, checkPools, checkServices, formatFindings, hasErrors, lineDiff, withStrictARP } from './doctor.js';
+import { checkBGP, checkKubeProxy, checkPools, checkServices, checkSpeakers, formatFindings, hasErrors, lineDiff, withStrictARP } from './doctor.js';
 
 const ipvsFalse = `apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -74,5 +74,36 @@ describe('doctor checks', () => {
   test('the report ends with a count', () => {
     expect(formatFindings([{ severity: 'ok', check: 'x', message: 'fine' }])).toBe('[ok  ] x: fine\n\nNo problems found.\n');
     expect(formatFindings([{ severity: 'error', check: 'x', message: 'bad', fix: 'do y' }])).toBe('[FAIL] x: bad\n       fix: do y\n\n1 problem(s), 0 warning(s).\n');
+  });
+
+  test('speakers: an eligible node without a live speaker Lease is named; excluded nodes are not', () => {
+    const now = 100_000;
+    const nodes = [
+      { name: 'n1', excluded: false, leaseRenewedAt: now - 1000, leaseDurationMs: 5000 },
+      { name: 'n2', excluded: false, leaseRenewedAt: now - 9000, leaseDurationMs: 5000 },
+      { name: 'n3', excluded: false },
+      { name: 'n4', excluded: true },
+    ];
+    expect(checkSpeakers(nodes, 1, now).map((f) => f.message)).toEqual([
+      'node n2 is eligible but its speaker is not renewing its Lease: it announces nothing and is left out of elections',
+      'node n3 is eligible but its speaker is not running: it announces nothing and is left out of elections',
+    ]);
+    expect(checkSpeakers(nodes.slice(2, 3), 1, now)[0]!.message).toMatch(/^no speaker is running/);
+    expect(checkSpeakers(nodes.slice(0, 1), 1, now)[0]!.severity).toBe('ok');
+    expect(checkSpeakers(nodes.slice(2, 3), 0, now)[0]!.severity).toBe('ok');
+  });
+
+  test('bgp: sessions not Established and peers without sessions are errors; unsupported fields a warning', () => {
+    const f = checkBGP([
+      { name: 'ns/up', sessions: [{ node: 'n1', state: 'Established' }, { node: 'n2', state: 'Active', lastError: 'connection refused' }] },
+      { name: 'ns/lonely', sessions: [] },
+      { name: 'ns/vrf', sessions: [{ node: 'n1', state: 'Established' }], unsupported: 'vrf is not supported' },
+    ]);
+    expect(f.map((x) => `${x.severity} ${x.message}`)).toEqual([
+      'error BGP session of n2 to ns/up is Active: connection refused',
+      'error BGPPeer ns/lonely has no session on any node',
+      'warning BGPPeer ns/vrf: vrf is not supported',
+    ]);
+    expect(checkBGP([{ name: 'p', sessions: [{ node: 'n', state: 'Established' }] }])[0]!.severity).toBe('ok');
   });
 });

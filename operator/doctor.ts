@@ -149,3 +149,53 @@ export function formatFindings(findings: readonly Finding[]): string {
   lines.push('', errors === 0 && warnings === 0 ? 'No problems found.' : `${errors} problem(s), ${warnings} warning(s).`);
   return lines.join('\n') + '\n';
 }
+
+export interface SpeakerNodeFacts {
+  name: string;
+  /** The node carries node.kubernetes.io/exclude-from-external-load-balancers. */
+  excluded: boolean;
+  /** When its speaker last renewed its Lease (ms since epoch), and for how long that holds. */
+  leaseRenewedAt?: number;
+  leaseDurationMs?: number;
+}
+
+/**
+ * Every node that may announce needs a live speaker (a fresh Lease): a node without one is left
+ * out of every election, and with externalTrafficPolicy Local its pods are never reached.
+ */
+export function checkSpeakers(nodes: readonly SpeakerNodeFacts[], advertisements: number, now: number): Finding[] {
+  if (advertisements === 0) return [{ severity: 'ok', check: 'speakers', message: 'no L2Advertisement or BGPAdvertisement: nothing for the speakers to announce yet' }];
+  const candidates = nodes.filter((n) => !n.excluded);
+  const down = candidates.filter((n) => n.leaseRenewedAt === undefined || now > n.leaseRenewedAt + (n.leaseDurationMs ?? 0));
+  if (down.length === candidates.length && candidates.length > 0) {
+    return [{ severity: 'error', check: 'speakers', message: `no speaker is running: none of the ${candidates.length} eligible node(s) has a live speaker, so no address is announced`, fix: 'apply deploy/speaker (fleetlb install --role member) and check the fleetlb-speaker DaemonSet\'s pods' }];
+  }
+  if (down.length === 0) return [{ severity: 'ok', check: 'speakers', message: `a live speaker on each of the ${candidates.length} eligible node(s)` }];
+  return down.map((n) => ({
+    severity: 'error' as const,
+    check: 'speakers',
+    message: `node ${n.name} is eligible but its speaker is ${n.leaseRenewedAt === undefined ? 'not running' : 'not renewing its Lease'}: it announces nothing and is left out of elections`,
+    fix: `check the fleetlb-speaker pod on ${n.name} (kubectl -n fleetlb-system get pods -o wide), or label the node node.kubernetes.io/exclude-from-external-load-balancers`,
+  }));
+}
+
+export interface BGPPeerFacts {
+  name: string;
+  sessions: { node: string; state: string; lastError?: string }[];
+  /** The Supported condition's message when it is False. */
+  unsupported?: string;
+}
+
+export function checkBGP(peers: readonly BGPPeerFacts[]): Finding[] {
+  if (peers.length === 0) return [{ severity: 'ok', check: 'bgp', message: 'no BGPPeers' }];
+  const out: Finding[] = [];
+  for (const p of peers) {
+    if (p.unsupported) out.push({ severity: 'warning', check: 'bgp', message: `BGPPeer ${p.name}: ${p.unsupported}` });
+    if (p.sessions.length === 0) out.push({ severity: 'error', check: 'bgp', message: `BGPPeer ${p.name} has no session on any node`, fix: 'check its nodeSelectors and that speakers run on the selected nodes' });
+    for (const s of p.sessions) {
+      if (s.state !== 'Established') out.push({ severity: 'error', check: 'bgp', message: `BGP session of ${s.node} to ${p.name} is ${s.state}${s.lastError ? `: ${s.lastError}` : ''}`, fix: 'check the router side (AS numbers, address, password) and TCP port 179 from the node' });
+    }
+  }
+  if (out.length === 0) out.push({ severity: 'ok', check: 'bgp', message: `${peers.length} peer(s), every session Established` });
+  return out;
+}

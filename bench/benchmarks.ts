@@ -5,3 +5,4 @@ import { registerBenchmark } from './run.js';
  *   registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
  */
 registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
+registerBenchmark('l2-failover', async () => (await import('../speaker/layer2/failover.bench.js')).default);

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { runUntilSignalled } from './signals.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -45,12 +46,8 @@ export function memberAgentCommand(): Command {
       if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
       else kubeConfig.loadFromDefault();
       if (!kubeConfig.getCurrentCluster()) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runMemberAgent(
+      await runUntilSignalled((signal) =>
+        runMemberAgent(
           {
             kubeConfig,
             controllers,
@@ -60,11 +57,8 @@ export function memberAgentCommand(): Command {
             leaderElect: !!o.leaderElect,
             onListening: (p) => process.stderr.write(`fleetlb member-agent: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { runUntilSignalled } from './signals.js';
 import { DEFAULT_EXCLUDED_INTERFACES } from '../speaker/layer2/interfaces.js';
 import { DEFAULT_SPEAKER_TIMINGS, runSpeaker } from '../speaker/speaker.js';
 
@@ -70,12 +71,8 @@ export function speakerCommand(): Command {
       const excludeInterfaces = parseInterfacePatterns(o.excludeInterfaces);
       const podName = process.env.POD_NAME;
       const podUid = process.env.POD_UID;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runSpeaker(
+      await runUntilSignalled((signal) =>
+        runSpeaker(
           {
             kubeConfig,
             node,
@@ -87,11 +84,8 @@ export function speakerCommand(): Command {
             ...(podName && podUid ? { pod: { name: podName, uid: podUid } } : {}),
             onListening: (p) => process.stderr.write(`fleetlb speaker: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Labels } from '../api/labels.js';
@@ -13,6 +14,51 @@ import type { LabState } from './state.js';
  * failover benchmark: which node ServiceL2Status names, MACs, the speaker's process, the router's
  * neighbour entry, and `curl` from the client. Every probe is one bounded command.
  */
+
+/**
+ * What the layer-2 test and benchmark announce: a pool (pinned to the namespace) with its
+ * L2Advertisement, 3 kuard replicas and a LoadBalancer Service over them.
+ */
+export function l2DemoManifest(o: { namespace: string; addresses: string[]; dualStack: boolean; localTraffic: boolean }): string {
+  return `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${o.namespace}}
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${o.namespace}, namespace: ${FLEETLB_NAMESPACE}}
+spec:
+  addresses: [${o.addresses.map((a) => JSON.stringify(a)).join(', ')}]
+  serviceAllocation: {namespaces: [${o.namespace}]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${o.namespace}, namespace: ${FLEETLB_NAMESPACE}}
+spec: {ipAddressPools: [${o.namespace}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kuard, namespace: ${o.namespace}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: kuard}}
+  template:
+    metadata: {labels: {app: kuard}}
+    spec:
+      containers: [{name: kuard, image: gcr.io/kuar-demo/kuard-amd64:blue, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kuard, namespace: ${o.namespace}}
+spec:
+  type: LoadBalancer
+  ipFamilyPolicy: ${o.dualStack ? 'RequireDualStack' : 'SingleStack'}
+  externalTrafficPolicy: ${o.localTraffic ? 'Local' : 'Cluster'}
+  selector: {app: kuard}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+}
 
 interface SpeakerPod extends KubeObject {
   spec?: { nodeName?: string };
@@ -44,6 +90,27 @@ export class L2Probes {
 
   get nodes(): string[] {
     return (this.state.network?.plan.nodes ?? []).filter((n) => n.cluster === this.cluster).map((n) => n.name);
+  }
+
+  /** The lab's kubectl against our cluster; never throws for a non-zero exit. */
+  kubectl(args: string[], input?: string): Promise<{ code: number; out: string }> {
+    const c = this.state.clusters.find((x) => x.name === this.cluster)!;
+    return new Promise((resolve, reject) => {
+      const child = spawn(join(this.state.binDir, 'kubectl'), ['--kubeconfig', c.kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: join(this.state.dir, 'kube-cache') }, timeout: 150_000 });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, out }));
+      child.stdin.on('error', () => {});
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  /** Remove what l2DemoManifest made, waiting for the namespace to go. */
+  async removeDemo(namespace: string): Promise<void> {
+    await this.kubectl(['delete', 'ns', namespace, '--ignore-not-found', '--timeout=120s']);
+    await this.kubectl(['-n', FLEETLB_NAMESPACE, 'delete', 'ipaddresspool,l2advertisement', namespace, '--ignore-not-found']);
   }
 
   /** Run a command in a lab namespace; never throws for a non-zero exit. */

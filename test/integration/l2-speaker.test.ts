@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labDeploy } from '../../lab/deploy.js';
-import { L2Probes } from '../../lab/l2-probes.js';
+import { l2DemoManifest, L2Probes } from '../../lab/l2-probes.js';
 import { labDown, labUp } from '../../lab/lab.js';
 import { isRoot } from '../../lab/netns.js';
 import { readState, type LabState } from '../../lab/state.js';
 import { ARP_REPLY, ARP_REQUEST, decodeArp, formatMac } from '../../speaker/layer2/arp.js';
-import { describeAsRoot, eventually, runCommand } from '../support/lab.js';
+import { describeAsRoot, eventually } from '../support/lab.js';
 import { readPcap } from '../support/pcap.js';
 
 /**
@@ -24,7 +24,6 @@ import { readPcap } from '../support/pcap.js';
 
 const MEMBER = 'l2-1';
 const NS = 'l2-e2e';
-const POOL = 'l2-e2e';
 let dir: string | undefined;
 let state: LabState;
 let probes: L2Probes;
@@ -33,56 +32,11 @@ let v6 = '';
 const reused = process.env.FLEETLB_L2_TEST_LAB_DIR;
 let cluster = MEMBER;
 
-const manifest = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${NS}}
----
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: ${POOL}, namespace: fleetlb-system}
-spec:
-  addresses: [198.51.100.64/28, "2001:db8:100::40/124"]
-  serviceAllocation: {namespaces: [${NS}]}
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: ${POOL}, namespace: fleetlb-system}
-spec: {ipAddressPools: [${POOL}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: kuard, namespace: ${NS}}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: kuard}}
-  template:
-    metadata: {labels: {app: kuard}}
-    spec:
-      containers: [{name: kuard, image: gcr.io/kuar-demo/kuard-amd64:blue, ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /ready, port: 8080}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: kuard, namespace: ${NS}}
-spec:
-  type: LoadBalancer
-  ipFamilyPolicy: RequireDualStack
-  selector: {app: kuard}
-  ports: [{port: 80, targetPort: 8080}]
-`;
-
-function kubectl(args: string[], input?: string) {
-  const c = state.clusters.find((x) => x.name === cluster)!;
-  return runCommand(join(state.binDir, 'kubectl'), ['--kubeconfig', c.kubeconfig, ...args], { input, timeoutMs: 60_000, env: { KUBECACHEDIR: join(state.dir, 'kube-cache') } });
-}
-
 beforeAll(async () => {
   if (!isRoot()) return;
   if (reused) {
     state = (await readState(reused))!;
     cluster = state.clusters.find((c) => c.role === 'member')!.name;
-    // A previous run's namespace may still be terminating; start from nothing.
-    await kubectl(['delete', 'ns', NS, '--ignore-not-found', '--timeout=120s']);
   } else {
     dir = await mkdtemp(join(tmpdir(), 'fleetlb-l2-'));
     await chmod(dir, 0o755);
@@ -90,25 +44,24 @@ beforeAll(async () => {
   }
   await labDeploy({ dir: state.dir });
   probes = new L2Probes(state, cluster);
-  const applied = await kubectl(['apply', '-f', '-'], manifest);
-  if (applied.code !== 0) throw new Error(applied.stderr);
+  // A previous run's namespace may still be terminating (reused lab): start from nothing.
+  if (reused) await probes.removeDemo(NS);
+  const applied = await probes.kubectl(['apply', '-f', '-'], l2DemoManifest({ namespace: NS, addresses: ['198.51.100.64/28', '2001:db8:100::40/124'], dualStack: true, localTraffic: false }));
+  if (applied.code !== 0) throw new Error(applied.out);
   [v4, v6] = await eventually('both addresses assigned', async () => {
-    const r = await kubectl(['-n', NS, 'get', 'svc', 'kuard', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}']);
-    const ips = r.stdout.trim().split(/\s+/).filter(Boolean);
+    const r = await probes.kubectl(['-n', NS, 'get', 'svc', 'kuard', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}']);
+    const ips = r.out.trim().split(/\s+/).filter(Boolean);
     return ips.length === 2 ? [ips.find((i) => !i.includes(':'))!, ips.find((i) => i.includes(':'))!] : undefined;
   }, 60_000);
   await eventually('3 kuard pods ready', async () => {
-    const r = await kubectl(['-n', NS, 'get', 'pods', '-o', 'jsonpath={.items[*].status.containerStatuses[0].ready}']);
-    return r.stdout.split(/\s+/).filter((x) => x === 'true').length === 3 ? true : undefined;
+    const r = await probes.kubectl(['-n', NS, 'get', 'pods', '-o', 'jsonpath={.items[*].status.containerStatuses[0].ready}']);
+    return r.out.split(/\s+/).filter((x) => x === 'true').length === 3 ? true : undefined;
   }, 90_000);
 }, 420_000);
 
 afterAll(async () => {
+  if (reused && probes) await probes.removeDemo(NS);
   probes?.close();
-  if (reused && state) {
-    await kubectl(['delete', 'ns', NS, '--timeout=90s']);
-    await kubectl(['-n', 'fleetlb-system', 'delete', 'ipaddresspool,l2advertisement', POOL]);
-  }
   if (!dir) return;
   await labDown({ dir });
   await rm(dir, { recursive: true, force: true });
@@ -154,15 +107,15 @@ describeAsRoot('layer-2 speaker in the lab', () => {
     const nd = await probes.exec('client', ['ndisc6', '-r', '3', v6, 'eth0']);
     expect(nd.stdout.toLowerCase()).toContain(`target link-layer address: ${mac}`);
 
-    const pods = (await kubectl(['-n', NS, 'get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(/\s+/);
+    const pods = (await probes.kubectl(['-n', NS, 'get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}'])).out.split(/\s+/);
     for (const ip of [v4, v6]) {
       const body = await eventually(`curl ${ip}`, () => probes.curl(ip, 2000), 20_000);
       expect(pods).toContain(pages(body));
     }
 
     // What a user reads: the event on the Service and the speaker's metrics.
-    const events = await kubectl(['-n', NS, 'get', 'events', '--field-selector', 'reason=nodeAssigned', '-o', 'jsonpath={.items[*].message}']);
-    expect(events.stdout).toContain(`announcing from node "${node}" with protocol "layer2"`);
+    const events = await probes.kubectl(['-n', NS, 'get', 'events', '--field-selector', 'reason=nodeAssigned', '-o', 'jsonpath={.items[*].message}']);
+    expect(events.out).toContain(`announcing from node "${node}" with protocol "layer2"`);
     const metrics = (await probes.exec(node, ['curl', '-s', '-m', '2', 'http://127.0.0.1:7472/metrics'])).stdout;
     expect(metrics).toMatch(new RegExp(`metallb_speaker_announced\\{[^}]*ip="${v4.replace(/\./g, '\\.')}"[^}]*\\} 1`));
     expect(metrics).toMatch(new RegExp(`metallb_speaker_announced\\{[^}]*protocol="layer2"[^}]*ip="${v6}"[^}]*\\} 1`));

@@ -10,9 +10,9 @@ describe('lab router', () => {
     const conf = birdConfig(plan, '/lab/router/bird.log');
     expect(conf).toContain('neighbor range 192.0.2.0/24 external');
     expect(conf).toContain('neighbor range 2001:db8:0:1::/64 external');
-    expect(conf).toContain('local 192.0.2.1 port 1790 as 64513; neighbor range 192.0.2.0/24 internal');
-    expect(conf).toContain('local 2001:db8:0:1::1 port 1790 as 64513; neighbor range 2001:db8:0:1::/64 internal');
-    expect(conf).toMatch(/port 1791 as 64513; neighbor range 192.0.2.0\/24 external;[^}]*password "fleetlb-lab"/);
+    expect(conf).toContain('local 192.0.2.1 port 1790 as 64513; neighbor range 192.0.2.0/24 port 1790 internal');
+    expect(conf).toContain('local 2001:db8:0:1::1 port 1790 as 64513; neighbor range 2001:db8:0:1::/64 port 1790 internal');
+    expect(conf).toMatch(/port 1791 as 64513; neighbor range 192.0.2.0\/24 port 1791 external;[^}]*password "fleetlb-lab"/);
     expect(conf).toContain('merge paths on limit 8');
     expect(conf).toContain('local 192.0.2.1 as 64513');
     // Template and protocol names must differ (BIRD refuses a symbol defined twice).

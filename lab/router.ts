@@ -14,7 +14,9 @@ import { isRunning, logTail, startProcess, type ProcessRecord } from './processe
  * BIRD also accepts, each on its own port (BIRD tells sessions apart by local port; FRR listens on
  * one port and picks a listen range's peer group by the neighbour's address alone, so it cannot):
  * iBGP neighbours (the router's own AS) on LAB_IBGP_PORT, and eBGP neighbours signing with TCP MD5
- * (password LAB_BGP_PASSWORD) on LAB_MD5_PORT.
+ * (password LAB_BGP_PASSWORD) on LAB_MD5_PORT. (The neighbour port of those ranges is only there
+ * to set them apart: BIRD locks a protocol on neighbour address and port, and refuses to start a
+ * second one on the same range and port.)
  */
 
 export const LAB_IBGP_PORT = 1790;
@@ -45,14 +47,14 @@ template bgp node_v6 {
 protocol bgp nodes from node_v4 { neighbor range ${LAN_V4_PREFIX}.0/24 external; dynamic name "node"; }
 protocol bgp nodes6 from node_v6 { neighbor range ${LAN_V6_PREFIX}::/64 external; dynamic name "nodesix"; }
 protocol bgp inodes from node_v4 {
-  local ${r.lan.v4} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 internal; dynamic name "nodeibgp";
+  local ${r.lan.v4} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 port ${LAB_IBGP_PORT} internal; dynamic name "nodeibgp";
   direct; # on the LAN: next hops are neighbours, as for eBGP
 }
 protocol bgp inodes6 from node_v6 {
-  local ${r.lan.v6} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V6_PREFIX}::/64 internal; dynamic name "nodeibgpsix"; direct;
+  local ${r.lan.v6} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V6_PREFIX}::/64 port ${LAB_IBGP_PORT} internal; dynamic name "nodeibgpsix"; direct;
 }
 protocol bgp mnodes from node_v4 {
-  local ${r.lan.v4} port ${LAB_MD5_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 external; dynamic name "nodemd";
+  local ${r.lan.v4} port ${LAB_MD5_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 port ${LAB_MD5_PORT} external; dynamic name "nodemd";
   password "${LAB_BGP_PASSWORD}";
 }
 `;

@@ -2,7 +2,7 @@ import { expect, test } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { routerSessions } from '../../lab/router.js';
+import { LAB_BGP_PASSWORD, LAB_IBGP_PORT, LAB_MD5_PORT, routerSessions } from '../../lab/router.js';
 import type { NodePlan } from '../../lab/network-plan.js';
 import type { Advertisement } from '../../speaker/bgp/routes.js';
 import { describeAsRoot, eventually, testLab, type TestLab } from '../support/lab.js';
@@ -171,6 +171,57 @@ describeAsRoot('BGP speaker against the lab router', () => {
       expect(hasCommunity(v6.bgp, 64512, 9)).toBe(true);
     } finally {
       await sp.stop();
+    }
+  });
+
+  test('iBGP (the router\'s AS, BIRD\'s iBGP port): LOCAL_PREF and communities reach the router, no AS in the path', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    expect(net.router).toBe('bird'); // the lab's iBGP port is BIRD's (lab/router.ts)
+    const node = net.plan.nodes.find((n) => n.cluster === 'member-1')!;
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_IBGP_PORT, localAsn: net.plan.router.asn }, [
+      { prefix: '198.51.100.205', communities: ['64512:11'], localPref: 150 },
+      { prefix: '2001:db8:100::cd', localPref: 120 },
+    ]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      const v4 = await eventually('198.51.100.205 in the router', async () => {
+        const v = await routerView(lab, '198.51.100.205/32');
+        return v.kernel.includes(`via ${node.lan.v4}`) ? v : undefined;
+      }, 10_000, 100);
+      expect(v4.bgp).toMatch(/BGP\.local_pref: 150/);
+      expect(v4.bgp).toMatch(/BGP\.as_path:\s*$/m);
+      expect(hasCommunity(v4.bgp, 64512, 11)).toBe(true);
+      const v6 = await eventually('2001:db8:100::cd in the router', async () => {
+        const v = await routerView(lab, '2001:db8:100::cd/128');
+        return v.kernel.includes('via') ? v : undefined;
+      }, 10_000, 100);
+      expect(v6.bgp).toMatch(/BGP\.local_pref: 120/);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('a 4-octet ASN over eBGP, and TCP MD5: the right password connects, a wrong one never does', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    expect(net.router).toBe('bird'); // the lab's MD5 port is BIRD's (lab/router.ts)
+    const [node, other] = net.plan.nodes.filter((n) => n.cluster === 'member-1');
+    const wrong = Speaker.start(lab, other!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: 'not-the-password', connectTimeoutMs: 1500 }, [{ prefix: '198.51.100.207' }]);
+    const sp = Speaker.start(lab, node!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: LAB_BGP_PASSWORD, localAsn: 4_200_000_001 }, [{ prefix: '198.51.100.206' }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      const v = await eventually('198.51.100.206 in the router', async () => {
+        const r = await routerView(lab, '198.51.100.206/32');
+        return r.kernel.includes(`via ${node!.lan.v4}`) ? r : undefined;
+      }, 10_000, 100);
+      expect(v.bgp).toMatch(/BGP\.as_path: 4200000001\s*$/m);
+      // The router drops unsigned-by-its-key SYNs: the wrong key times out, again and again.
+      await wrong.wait('two timed-out connects', (e) => e.event === 'state' && e.to === 'Active' && String(e.reason).includes('connect timed out') && wrong.events.filter((x) => x.to === 'Active').length >= 2, 15_000);
+      expect(wrong.has((e) => e.event === 'state' && e.to === 'OpenSent')).toBe(false);
+      expect((await routerView(lab, '198.51.100.207/32')).kernel.trim()).toBe('');
+    } finally {
+      await Promise.all([sp.stop(), wrong.stop()]);
     }
   });
 

@@ -23,6 +23,8 @@ interface Secret extends KubeObject {
   data?: Record<string, string>;
 }
 
+const SECRET_TTL_MS = 30_000;
+
 interface Live {
   peer: BgpPeer;
   configKey: string;
@@ -51,6 +53,9 @@ export class BgpHandler implements ProtocolHandler {
   private statusTimer: NodeJS.Timeout | undefined;
   /** Peers that get no session (invalid, unsupported, unreadable Secret), with why. */
   private readonly pendingErrors = new Map<string, { plan: PeerPlan; error: string }>();
+  private readonly secrets = new Map<string, { at: number; value: { password?: string; error?: string } }>();
+  /** The ServiceBGPStatus set last written, so an unchanged one costs no API call. */
+  private publishedServices: string | undefined;
 
   constructor(
     private readonly ctx: SpeakerContext,
@@ -95,6 +100,17 @@ export class BgpHandler implements ProtocolHandler {
 
   private async password(p: PeerPlan): Promise<{ password?: string; error?: string }> {
     if (!p.passwordSecret) return {};
+    // Syncs come several times a second: read a Secret at most every SECRET_TTL_MS.
+    const key = `${p.passwordSecret.namespace}/${p.passwordSecret.name}`;
+    const cached = this.secrets.get(key);
+    if (cached && Date.now() - cached.at < SECRET_TTL_MS) return cached.value;
+    const value = await this.readPassword(p.passwordSecret);
+    this.secrets.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  private async readPassword(ref: { namespace: string; name: string }): Promise<{ password?: string; error?: string }> {
+    const p = { passwordSecret: ref };
     try {
       const s = await this.ctx.client.find<Secret>(CoreResources.secrets, p.passwordSecret.name, p.passwordSecret.namespace);
       const v = s?.data?.password;
@@ -166,9 +182,13 @@ export class BgpHandler implements ProtocolHandler {
 
   private async publishServices(plan: BgpPlan): Promise<void> {
     const desired = new Map([...plan.services].map(([k, v]) => [k, { namespace: v.namespace, name: v.name, peers: v.peers }]));
+    const text = JSON.stringify([...desired]);
+    if (text === this.publishedServices) return;
     try {
+      this.publishedServices = text;
       await reconcileServiceStatuses({ client: this.ctx.client, namespace: this.ctx.namespace, node: this.ctx.node, log: this.ctx.log, ...(this.ctx.pod ? { pod: this.ctx.pod } : {}) }, desired);
     } catch (err) {
+      this.publishedServices = undefined;
       this.ctx.log.warn('writing ServiceBGPStatus failed', { error: (err as Error).message });
     }
   }

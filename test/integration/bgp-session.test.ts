@@ -5,7 +5,11 @@ import { createInterface } from 'node:readline';
 import { LAB_BGP_PASSWORD, LAB_IBGP_PORT, LAB_MD5_PORT, routerSessions } from '../../lab/router.js';
 import type { NodePlan } from '../../lab/network-plan.js';
 import type { Advertisement } from '../../speaker/bgp/routes.js';
+import { cutBgpRules, hasCommunity, hasLarge, nsExec as nsExecIn, routerView as routerViewOf } from '../support/bgp-router.js';
 import { describeAsRoot, eventually, testLab, type TestLab } from '../support/lab.js';
+
+const nsExec = (lab: TestLab, where: string, command: string[], input?: string) => nsExecIn({ dir: lab.dir, network: lab.network! }, where, command, input);
+const routerView = (lab: TestLab, prefix: string) => routerViewOf({ dir: lab.dir, network: lab.network! }, prefix);
 
 /**
  * fleetlb's own BGP speaker (speaker/bgp) against the lab's real router (BIRD by default, FRR with
@@ -64,42 +68,6 @@ class Speaker {
     clearTimeout(t);
   }
 }
-
-/**
- * Run a command in a lab namespace. (Not lab.exec: its runCommand writes stdin to commands that
- * exit without reading it, and an EPIPE from that escapes as an uncaught error.)
- */
-function nsExec(lab: TestLab, where: string, command: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const net = lab.network!;
-  const netns = where === 'router' ? net.plan.router.netns : net.plan.nodes.find((n) => n.name === where)!.netns;
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    if (input !== undefined && child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    }
-  });
-}
-
-/** What the router knows about one prefix: BGP attributes (text) and the kernel route. */
-async function routerView(lab: TestLab, prefix: string): Promise<{ bgp: string; kernel: string }> {
-  const net = lab.network!;
-  const v6 = prefix.includes(':');
-  const bgp = net.router === 'bird'
-    ? await nsExec(lab, 'router', ['birdc', '-s', join(lab.dir, 'router', 'bird.ctl'), 'show', 'route', 'all', 'for', prefix])
-    : await nsExec(lab, 'router', ['vtysh', '--vty_socket', join(lab.dir, 'router'), '-c', `show bgp ${v6 ? 'ipv6' : 'ipv4'} unicast ${prefix}`]);
-  const kernel = await nsExec(lab, 'router', ['ip', ...(v6 ? ['-6'] : []), 'route', 'show', prefix.replace(/\/(32|128)$/, '')]);
-  return { bgp: bgp.stdout, kernel: kernel.stdout };
-}
-
-const hasCommunity = (text: string, hi: number, lo: number) => new RegExp(`\\(${hi},${lo}\\)|Community: .*\\b${hi}:${lo}\\b`).test(text);
-const hasLarge = (text: string, g: number, a: number, b: number) => new RegExp(`\\(${g}, ${a}, ${b}\\)|Large Community: .*\\b${g}:${a}:${b}\\b`).test(text);
 
 async function established(lab: TestLab, addr: string): Promise<void> {
   const net = lab.network!;
@@ -236,8 +204,7 @@ describeAsRoot('BGP speaker against the lab router', () => {
       await eventually('198.51.100.204 in the router', async () => ((await routerView(lab, '198.51.100.204/32')).kernel.includes('via') ? true : undefined), 10_000, 100);
 
       // Drop BGP in both directions inside the node: nothing is sent, no FIN, no RST.
-      const rules = `table inet ${table} {\n chain in { type filter hook input priority -10; tcp sport 179 drop; }\n chain out { type filter hook output priority -10; tcp dport 179 drop; }\n}\n`;
-      const cut = await nsExec(lab, node.name, ['nft', '-f', '-'], rules);
+      const cut = await nsExec(lab, node.name, ['nft', '-f', '-'], cutBgpRules(table, [179]));
       expect(cut.stderr).toBe('');
       const t0 = Date.now();
       await eventually('the route gone from the router', async () => (!(await routerView(lab, '198.51.100.204/32')).kernel.trim() ? true : undefined), 20_000, 100);

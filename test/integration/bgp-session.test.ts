@@ -170,22 +170,36 @@ describeAsRoot('BGP speaker against the lab router', () => {
     }
   });
 
-  test('a 4-octet ASN over eBGP, and TCP MD5: the right password connects, a wrong one never does', async () => {
+  test('a 4-octet ASN over eBGP (AS 4200000001 in OPEN\'s capability and the AS_PATH)', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    const node = net.plan.nodes.filter((n) => n.cluster === 'member-1')[1]!;
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4, localAsn: 4_200_000_001 }, [{ prefix: '198.51.100.208', communities: ['64512:12'] }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      const v = await eventually('198.51.100.208 in the router', async () => {
+        const r = await routerView(lab, '198.51.100.208/32');
+        return r.kernel.includes(`via ${node.lan.v4}`) ? r : undefined;
+      }, 10_000, 100);
+      expect(v.bgp).toMatch(/BGP\.as_path: 4200000001\s*$|Paths: .*\n\s*4200000001\b|^\s*4200000001\s*$/m);
+      expect(hasCommunity(v.bgp, 64512, 12)).toBe(true);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('TCP MD5 (BIRD\'s MD5 port): the right password connects, a wrong one never does', async () => {
     const lab = await testLab();
     const net = lab.network!;
     expect(net.router).toBe('bird'); // the lab's MD5 port is BIRD's (lab/router.ts)
     const [node, other] = net.plan.nodes.filter((n) => n.cluster === 'member-1');
     const wrong = Speaker.start(lab, other!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: 'not-the-password', connectTimeoutMs: 1500 }, [{ prefix: '198.51.100.207' }]);
-    const sp = Speaker.start(lab, node!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: LAB_BGP_PASSWORD, localAsn: 4_200_000_001 }, [{ prefix: '198.51.100.206' }]);
+    const sp = Speaker.start(lab, node!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: LAB_BGP_PASSWORD }, [{ prefix: '198.51.100.206' }]);
     try {
       await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
-      const v = await eventually('198.51.100.206 in the router', async () => {
-        const r = await routerView(lab, '198.51.100.206/32');
-        return r.kernel.includes(`via ${node!.lan.v4}`) ? r : undefined;
-      }, 10_000, 100);
-      expect(v.bgp).toMatch(/BGP\.as_path: 4200000001\s*$/m);
-      // The router drops unsigned-by-its-key SYNs: the wrong key times out, again and again.
-      await wrong.wait('two timed-out connects', (e) => e.event === 'state' && e.to === 'Active' && String(e.reason).includes('connect timed out') && wrong.events.filter((x) => x.to === 'Active').length >= 2, 15_000);
+      await eventually('198.51.100.206 in the router', async () => ((await routerView(lab, '198.51.100.206/32')).kernel.includes(`via ${node!.lan.v4}`) ? true : undefined), 10_000, 100);
+      // The router drops SYNs not signed with its key: the wrong key times out, again and again.
+      await wrong.wait('two timed-out connects', () => wrong.events.filter((x) => x.event === 'state' && x.to === 'Active' && String(x.reason).includes('connect timed out')).length >= 2, 15_000);
       expect(wrong.has((e) => e.event === 'state' && e.to === 'OpenSent')).toBe(false);
       expect((await routerView(lab, '198.51.100.207/32')).kernel.trim()).toBe('');
     } finally {

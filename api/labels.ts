@@ -70,6 +70,10 @@ export const Labels = {
 
   // --- Ours.
   partOf: 'app.kubernetes.io/part-of',
+  /** On the pool and advertisements `fleetlb lb create` wrote: the load balancer's name. */
+  loadBalancer: 'fleetlb.io/load-balancer',
+  /** On BGPPeers `fleetlb bgp-peer create` wrote: the peer's name. */
+  bgpPeer: 'fleetlb.io/bgp-peer',
 } as const;
 
 /** Value of Labels.endpointSliceManagedBy on EndpointSlices fleetlb writes for imported services. */
@@ -145,4 +149,13 @@ export const ClusterProperties = {
   totalMemory: 'resources.kubernetes-fleet.io/total-memory',
   allocatableMemory: 'resources.kubernetes-fleet.io/allocatable-memory',
   availableMemory: 'resources.kubernetes-fleet.io/available-memory',
+} as const;
+
+/** Speaker liveness: one Lease per node in the speaker's namespace, `<prefix><node>`, labelled for listing. */
+export const SpeakerLeases = {
+  namePrefix: 'fleetlb-speaker-',
+  /** Label (value: the node) every speaker Lease carries; speakers list Leases by it. */
+  nodeLabel: 'speaker.fleetlb.io/node',
+  /** Annotation: the lease duration in milliseconds (leaseDurationSeconds is whole seconds). */
+  durationMsAnnotation: 'speaker.fleetlb.io/lease-duration-ms',
 } as const;

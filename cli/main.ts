@@ -3,6 +3,11 @@ import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
 import { memberAgentCommand } from './member-agent-command.js';
+import { speakerCommand } from './speaker-command.js';
+import { lbCommand } from './lb-command.js';
+import { bgpPeerCommand } from './bgp-peer-command.js';
+import { convertCommand, poolCommand } from './pool-command.js';
+import { fleetCommand } from './fleet-command.js';
 
 /** Components that later issues bring; until then they say so instead of pretending to run. */
 function pending(name: string, what: string): Command {
@@ -18,8 +23,13 @@ export function program(): Command {
     .exitOverride();
   p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
   p.addCommand(memberAgentCommand());
-  p.addCommand(pending('speaker', 'announce load-balancer IPs over ARP/NDP and BGP'));
+  p.addCommand(speakerCommand());
   p.addCommand(labCommand());
+  p.addCommand(lbCommand());
+  p.addCommand(bgpPeerCommand());
+  p.addCommand(poolCommand());
+  p.addCommand(convertCommand());
+  p.addCommand(fleetCommand());
   p.command('demo')
     .description('bring up the lab fleet and show how to use it (the kuard walkthrough joins as its parts land)')
     .option('--dir <dir>', 'lab directory (default .lab)')

@@ -11,8 +11,8 @@ die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # System packages the lab uses. Installed only when missing, and only as root with apt.
 # openssl: lab certificates; iproute2, iptables, nftables, conntrack: lab network and kube-proxy;
-# bird2, frr: the lab router; gobgpd: a BGP test peer; curl, tcpdump, arping: probes in tests.
-DEBIAN_PACKAGES=(openssl iproute2 iptables nftables conntrack bird2 frr gobgpd curl tcpdump arping procps)
+# bird2, frr: the lab router; gobgpd: a BGP test peer; curl, tcpdump, arping, ndisc6: probes in tests.
+DEBIAN_PACKAGES=(openssl iproute2 iptables nftables conntrack bird2 frr gobgpd curl tcpdump arping ndisc6 procps)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

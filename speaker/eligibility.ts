@@ -1,6 +1,6 @@
 import { Labels } from '../api/labels.js';
 import type { LabelSelector } from '../api/meta.js';
-import { contains, parseIP, type IPRange } from '../member-agent/allocator/ip.js';
+import { contains, parseIP, type IPRange } from '../runtime/ip.js';
 import { selectorMatches } from '../runtime/label-selector.js';
 
 /**

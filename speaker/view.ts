@@ -1,6 +1,6 @@
 import { Labels } from '../api/labels.js';
 import type { IPAddressPool, L2Advertisement } from '../api/metallb.js';
-import { canonicalIP, parseRange, type IPRange } from '../member-agent/allocator/ip.js';
+import { canonicalIP, parseRange, type IPRange } from '../runtime/ip.js';
 import type { KubeObject } from '../runtime/resource.js';
 import type { AdvertisementSelection, NodeFacts, PoolFacts, ServiceFacts } from './eligibility.js';
 

@@ -1,7 +1,7 @@
 import { Annotations } from '../../api/labels.js';
 import { AddressReasons, AllocationReasons, EventReasons, type AllocationReason } from './errors.js';
 import { MinHeap } from './heap.js';
-import { formatIP, parseIP, type Address, type Family } from './ip.js';
+import { formatIP, parseIP, type Address, type Family } from '../../runtime/ip.js';
 import { comparePools, isRestricted, poolProblems, poolServes, PoolState, type PoolConfig, type PoolProblem } from './pool.js';
 import { requestFingerprint, wantedFamilies, type ServiceView } from './service.js';
 import { sharingConflict } from './sharing.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { PoolReasons } from './errors.js';
 import { pool } from './fixtures.js';
-import { parseIP } from './ip.js';
+import { parseIP } from '../../runtime/ip.js';
 import { selectorMatches } from '../../runtime/label-selector.js';
 import { comparePools, isRestricted, poolProblems, poolServes, PoolState } from './pool.js';
 

@@ -2,7 +2,7 @@ import type { LabelSelector } from '../../api/meta.js';
 import type { IPAddressPool } from '../../api/metallb.js';
 import { PoolReasons } from './errors.js';
 import { FreeSpace } from './free-space.js';
-import { buggyCount, contains, isBuggyIPv4, overlaps, parseRange, rangeSize, type Address, type Family, type IPRange } from './ip.js';
+import { buggyCount, contains, isBuggyIPv4, overlaps, parseRange, rangeSize, type Address, type Family, type IPRange } from '../../runtime/ip.js';
 import { selectorMatches } from '../../runtime/label-selector.js';
 
 /** An IPAddressPool as the allocator reads it: parsed once, compared by value. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Annotations, DeprecatedMetalLBAnnotations } from '../../api/labels.js';
 import { AllocationReasons } from './errors.js';
 import { serviceObject, svc } from './fixtures.js';
-import { formatIP } from './ip.js';
+import { formatIP } from '../../runtime/ip.js';
 import { requestFingerprint, serviceView, wantedFamilies, type Request } from './service.js';
 
 const ipsOf = (r: Request) => (r.kind === 'ips' ? r.ips.map(formatIP) : r);

@@ -2,7 +2,7 @@ import type { Condition } from '../../api/meta.js';
 import { Annotations, DeprecatedMetalLBAnnotations } from '../../api/labels.js';
 import type { KubeObject } from '../../runtime/resource.js';
 import { AllocationReasons, type AllocationReason } from './errors.js';
-import { canonicalIP, formatIP, parseIP, type Address, type Family } from './ip.js';
+import { canonicalIP, formatIP, parseIP, type Address, type Family } from '../../runtime/ip.js';
 
 /** A core/v1 Service, as JSON, with the fields the allocator reads and writes. */
 export interface ServiceObject extends KubeObject {

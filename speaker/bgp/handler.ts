@@ -43,7 +43,8 @@ export class BgpHandler implements ProtocolHandler {
   private readonly peers: Informer<BGPPeer>;
   private readonly ads: Informer<BGPAdvertisement>;
   private readonly communities: Informer<Community>;
-  private started: Promise<void> | undefined;
+  private started = false;
+  private queued = false;
   private view: SpeakerView | undefined;
   private readonly live = new Map<string, Live>();
   private chain: Promise<void> = Promise.resolve();
@@ -69,18 +70,34 @@ export class BgpHandler implements ProtocolHandler {
     for (const inf of [this.peers, this.ads, this.communities] as Informer<KubeObject>[]) inf.on({ add: kick, update: kick, delete: kick });
   }
 
-  async sync(view: SpeakerView): Promise<void> {
+  /**
+   * Never waits for the BGP informers or the API: a slow or forbidden list must not hold up the
+   * shell's syncs (layer 2 shares them). Reconciles run one at a time; kicks while one is queued
+   * coalesce.
+   */
+  sync(view: SpeakerView): Promise<void> {
     this.view = view;
-    this.started ??= Promise.all([this.peers.start(), this.ads.start(), this.communities.start()]).then(() => undefined);
-    await this.started;
-    await this.kick();
+    if (!this.started) {
+      this.started = true;
+      for (const inf of [this.peers, this.ads, this.communities] as Informer<KubeObject>[]) {
+        inf.start().catch((err: Error) => this.ctx.log.error('BGP informer failed', { error: err.message }));
+      }
+    }
+    void this.kick();
+    return Promise.resolve();
   }
 
-  /** Re-plan with the last view; runs one at a time. */
   private kick(): Promise<void> {
-    this.chain = this.chain.then(() => this.reconcile()).catch((err: Error) => {
-      this.ctx.log.error('BGP reconcile failed', { error: err.message });
-    });
+    if (this.queued) return this.chain;
+    this.queued = true;
+    this.chain = this.chain
+      .then(() => {
+        this.queued = false;
+        return this.reconcile();
+      })
+      .catch((err: Error) => {
+        this.ctx.log.error('BGP reconcile failed', { error: err.message });
+      });
     return this.chain;
   }
 

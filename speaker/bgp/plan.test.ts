@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { BGPAdvertisement, BGPPeer, Community } from '../../api/metallb.js';
-import { parseRange } from '../../member-agent/allocator/ip.js';
+import { parseRange } from '../../runtime/ip.js';
 import type { SpeakerView } from '../view.js';
 import { parseGoDuration, planBgp, resolveCommunities } from './plan.js';
 

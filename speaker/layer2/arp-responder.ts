@@ -1,6 +1,16 @@
 import { arpReply, asksFor, decodeArp, gratuitousArp } from './arp.js';
 import { ETH_P_ARP, PacketSocket } from './packet-socket.js';
 
+/** What a responder reports and asks, per address: counters for metrics, and the fence. */
+export interface ResponderHooks {
+  /** Checked before every answer and gratuitous announcement; false: stay silent. */
+  canAnswer?: () => boolean;
+  count?: (what: 'request' | 'response' | 'gratuitous', ip: string) => void;
+}
+
+/** Gratuitous announcements on takeover: at once, then thinning out (MetalLB repeats for 5 s). */
+export const TAKEOVER_BURST_MS: readonly number[] = [0, 200, 500, 1000, 2000, 4000];
+
 /**
  * Answers ARP requests for the IPv4 addresses this node announces, on one interface, and sends
  * gratuitous ARPs when it takes an address over. The addresses are never added to an interface.
@@ -10,7 +20,10 @@ export class ArpResponder {
   private readonly socket: PacketSocket;
   readonly counters = { requests: 0, responses: 0, gratuitous: 0, malformed: 0 };
 
-  constructor(readonly ifname: string) {
+  constructor(
+    readonly ifname: string,
+    private readonly hooks: ResponderHooks = {},
+  ) {
     this.socket = PacketSocket.open(ifname, ETH_P_ARP);
     this.socket.onFrame((frame) => this.onFrame(frame));
   }
@@ -27,19 +40,23 @@ export class ArpResponder {
     }
     if (!asksFor(p, this.ips)) return;
     this.counters.requests++;
+    this.hooks.count?.('request', p.targetIp);
+    if (this.hooks.canAnswer && !this.hooks.canAnswer()) return;
     this.socket.send(arpReply(p, this.socket.mac));
     this.counters.responses++;
+    this.hooks.count?.('response', p.targetIp);
   }
 
-  /** Start answering for `ip`, announcing it with `burst` gratuitous ARPs. */
-  announce(ip: string, burst = 3, spacingMs = 200): void {
+  /** Start answering for `ip`, announcing it with a gratuitous ARP after each delay. */
+  announce(ip: string, burstMs: readonly number[] = [0, 200, 400]): void {
     this.ips.add(ip);
-    for (let i = 0; i < burst; i++) {
+    for (const delay of burstMs) {
       setTimeout(() => {
-        if (!this.ips.has(ip)) return;
+        if (!this.ips.has(ip) || (this.hooks.canAnswer && !this.hooks.canAnswer())) return;
         this.socket.send(gratuitousArp(ip, this.socket.mac));
         this.counters.gratuitous++;
-      }, i * spacingMs).unref();
+        this.hooks.count?.('gratuitous', ip);
+      }, delay).unref();
     }
   }
 
@@ -48,6 +65,7 @@ export class ArpResponder {
   }
 
   close(): void {
+    this.ips.clear();
     this.socket.close();
   }
 }

@@ -1,7 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { selectorMatches } from '../../runtime/label-selector.js';
-import { electAnnouncer, EXCLUDE_FROM_LB, ineligibility, type NodeFacts } from './election.js';
+import { electAnnouncer } from './election.js';
 
 const nodes = ['member-1-node-1', 'member-1-node-2', 'member-1-node-3', 'member-1-node-4'];
 const ips = Array.from({ length: 400 }, (_, i) => `198.51.100.${i % 250}${i >= 250 ? `-${i}` : ''}`);
@@ -31,30 +30,5 @@ describe('layer-2 announcer election', () => {
     for (const ip of ips) if (before.get(ip) !== gone) expect(after.get(ip)).toBe(before.get(ip));
     const joined = new Map(ips.map((ip) => [ip, electAnnouncer(ip, [...nodes, 'member-1-node-5'])!]));
     for (const ip of ips) if (joined.get(ip) !== 'member-1-node-5') expect(joined.get(ip)).toBe(before.get(ip));
-  });
-});
-
-describe('eligibility', () => {
-  const node = (over: Partial<NodeFacts> = {}): NodeFacts => ({ name: 'n1', labels: { zone: 'a' }, networkUnavailable: false, speakerAlive: true, ...over });
-  const opts = { nodeSelectors: [], localOnly: false, nodesWithReadyEndpoints: new Set<string>() };
-
-  test('each reason a node may not announce', () => {
-    expect(ineligibility(node(), opts)).toBeUndefined();
-    expect(ineligibility(node({ speakerAlive: false }), opts)).toBe('speaker-down');
-    expect(ineligibility(node({ labels: { [EXCLUDE_FROM_LB]: '' } }), opts)).toBe('excluded');
-    expect(ineligibility(node({ networkUnavailable: true }), opts)).toBe('network-unavailable');
-    expect(ineligibility(node(), { ...opts, nodeSelectors: [{ matchLabels: { zone: 'b' } }] })).toBe('node-selector');
-    expect(ineligibility(node(), { ...opts, nodeSelectors: [{ matchLabels: { zone: 'b' } }, { matchLabels: { zone: 'a' } }] })).toBeUndefined();
-    expect(ineligibility(node(), { ...opts, localOnly: true })).toBe('no-local-endpoint');
-    expect(ineligibility(node(), { ...opts, localOnly: true, nodesWithReadyEndpoints: new Set(['n1']) })).toBeUndefined();
-  });
-
-  test('label selector expressions', () => {
-    const labels = { zone: 'a', rack: '7' };
-    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }, labels)).toBe(true);
-    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, labels)).toBe(false);
-    expect(selectorMatches({ matchExpressions: [{ key: 'gpu', operator: 'Exists' }] }, labels)).toBe(false);
-    expect(selectorMatches({ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }, labels)).toBe(true);
-    expect(selectorMatches({}, labels)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Address math for the allocator: IPv4 and IPv6 addresses as bigints, so one code path serves
+ * Address math for pools, peers and prefixes: IPv4 and IPv6 addresses as bigints, so one code path serves
  * both families and a /64 is no harder than a /24.
  */
 

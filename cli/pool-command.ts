@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { IPAddressPoolKind, type IPAddressPool } from '../api/metallb.js';
+import type { ResourceRef } from '../api/meta.js';
+import { convertMetalLBConfig } from '../operator/metallb-config.js';
+import { formatSuggestion, suggestPool, type AvoidRange } from '../operator/pool-suggest.js';
+import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { parseRange } from '../runtime/ip.js';
+import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
+import { CoreResources, type KubeObject } from '../runtime/resource.js';
+import { cliClient, explained, formatObjects, parseOutput } from './cluster-access.js';
+
+/** `fleetlb pool suggest` and `fleetlb convert metallb-config`. */
+
+/** networking.k8s.io/v1 ServiceCIDR (GA in Kubernetes 1.33): the cluster's service ranges. */
+const ServiceCIDRResource: ResourceRef = { group: 'networking.k8s.io', version: 'v1', kind: 'ServiceCIDR', plural: 'servicecidrs', namespaced: false };
+
+interface NodeLike extends KubeObject {
+  spec?: { podCIDRs?: string[]; podCIDR?: string };
+  status?: { addresses?: { type: string; address: string }[] };
+}
+interface ServiceCIDRLike extends KubeObject {
+  spec?: { cidrs?: string[] };
+}
+
+const avoidOf = (text: string, why: string): AvoidRange[] => {
+  const r = parseRange(text);
+  return r.ok ? [{ range: r.range, why }] : [];
+};
+
+/** Every address range the cluster already uses: nodes, pod CIDRs, service CIDRs, pools. */
+export async function usedRanges(kube: KubeClient): Promise<AvoidRange[]> {
+  const out: AvoidRange[] = [];
+  const nodes = await explained('listing Nodes', () => kube.list<NodeLike>(CoreResources.nodes));
+  for (const n of nodes.items) {
+    for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP' || a.type === 'ExternalIP') out.push(...avoidOf(a.address, `${a.type} of node ${n.metadata.name}`));
+    const cidrs = n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : []);
+    for (const c of cidrs) out.push(...avoidOf(c, `pod CIDR of node ${n.metadata.name}`));
+  }
+  try {
+    const sc = await kube.list<ServiceCIDRLike>(ServiceCIDRResource);
+    for (const s of sc.items) for (const c of s.spec?.cidrs ?? []) out.push(...avoidOf(c, `service CIDR ${s.metadata.name}`));
+  } catch (err) {
+    // Before 1.33 there is no ServiceCIDR: the kubernetes Service's address is the best hint.
+    if (!isNotFound(err)) throw err;
+    const svc = await kube.find<KubeObject & { spec?: { clusterIPs?: string[] } }>(CoreResources.services, 'kubernetes', 'default');
+    for (const ip of svc?.spec?.clusterIPs ?? []) out.push(...avoidOf(ip, 'the kubernetes Service (service CIDR unknown before Kubernetes 1.33)'));
+  }
+  const pools = await explained('listing IPAddressPools', () => kube.list<IPAddressPool>(IPAddressPoolKind));
+  for (const p of pools.items) for (const a of p.spec.addresses) out.push(...avoidOf(a, `IPAddressPool ${p.metadata.namespace}/${p.metadata.name}`));
+  return out;
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new FleetlbError(ErrorCodes.CLI_USAGE, `--count ${text} is not a positive whole number.`);
+  return n;
+}
+
+export function poolCommand(): Command {
+  const pool = new Command('pool').description('plan address pools');
+  pool.command('suggest')
+    .description('subnet facts like sipcalc, and a free range at the top of the subnet for an IPAddressPool')
+    .requiredOption('--cidr <address/len>', 'an address of the node network with its prefix length, as `ip addr` shows it')
+    .option('--count <n>', 'how many addresses the pool should have', positiveInt, 250)
+    .option('--kubeconfig <file>', 'also avoid the cluster\'s node, pod and service addresses and existing pools')
+    .option('-o, --output <format>', 'json instead of the report')
+    .addHelpText('after', '\nExamples:\n  $ fleetlb pool suggest --cidr 172.19.0.1/16\n  $ fleetlb pool suggest --cidr 192.0.2.1/24 --count 20 --kubeconfig ~/.kube/config\n')
+    .action(async (o: { cidr: string; count: number; kubeconfig?: string; output?: string }) => {
+      let avoid: AvoidRange[] = [];
+      if (o.kubeconfig) {
+        const kube = cliClient(o.kubeconfig);
+        try {
+          avoid = await usedRanges(kube);
+        } finally {
+          kube.close();
+        }
+      }
+      const s = suggestPool(o.cidr, o.count, avoid);
+      if (o.output === 'json') {
+        const json = { ...s, subnet: { ...s.subnet, size: s.subnet.size.toString() }, avoided: s.avoided.map((a) => ({ range: a.range.text, why: a.why })) };
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      } else if (o.output !== undefined) {
+        throw new FleetlbError(ErrorCodes.CLI_USAGE, `-o ${o.output} is not supported here: use json, or leave it out for the report.`);
+      } else {
+        process.stdout.write(formatSuggestion(s));
+      }
+      if (!s.range) process.exitCode = 1;
+    });
+  return pool;
+}
+
+export function convertCommand(): Command {
+  const convert = new Command('convert').description('convert configuration from other tools into fleetlb\'s objects');
+  convert.command('metallb-config')
+    .argument('<file>', 'the legacy MetalLB ConfigMap (or its data.config), or - for standard input')
+    .description('turn the legacy MetalLB ConfigMap (MetalLB ≤ 0.12) into metallb.io CRs, with a line for anything that has no equivalent')
+    .option('-n, --namespace <ns>', 'namespace of the resulting objects', 'fleetlb-system')
+    .option('-o, --output <format>', 'yaml (default) or json')
+    .addHelpText('after', '\nExamples:\n  $ fleetlb convert metallb-config examples/metallb/legacy-configmap.yaml | kubectl apply -f -\n  $ kubectl get cm -n metallb-system config -o yaml | fleetlb convert metallb-config -\n')
+    .action((file: string, o: { namespace: string; output?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (err) {
+        throw new FleetlbError(ErrorCodes.CLI_USAGE, `cannot read ${file}: ${(err as Error).message}`);
+      }
+      const { objects, notes } = convertMetalLBConfig(text, { namespace: o.namespace });
+      process.stdout.write(formatObjects(objects, parseOutput(o.output ?? 'yaml')));
+      for (const n of notes) process.stderr.write(`note: ${n}\n`);
+    });
+  return convert;
+}

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BenchResult } from '../../bench/run.js';
 import { run } from '../../lab/netns.js';
-import { readState } from '../../lab/state.js';
+import { readState, type LabState } from '../../lab/state.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { repoRoot } from '../../runtime/repo-root.js';
 import type { Advertisement } from './routes.js';
 
@@ -12,9 +14,15 @@ import type { Advertisement } from './routes.js';
  * our speaker (peer-main, in a member node's namespace) is Established with the router, then is
  * told to announce 10,000 VIPs (/128s of the lab's IPv6 pool; the IPv4 pool is a /24); we time
  * until BIRD's table holds all of them, and again until all are withdrawn.
+ *
+ * Then, when fleetlb is deployed in the lab (`fleetlb lab deploy`: allocator and speakers), the
+ * whole path: SERVICE_RUNS LoadBalancer Services created one after another, each timed from the
+ * create call until its VIP is in BIRD's table (allocator → speaker → BGP UPDATE → router).
  */
 
 const PREFIXES = 10_000;
+const SERVICE_RUNS = 20;
+const NS = 'fleetlb-system';
 
 function v6(i: number): string {
   return `2001:db8:100::1:${(i >> 8).toString(16)}${(i & 0xff).toString(16).padStart(2, '0')}`;
@@ -59,12 +67,69 @@ export default async function bgpBench(): Promise<BenchResult> {
     child.stdin.write(`${JSON.stringify({ cmd: 'set', advertisements: [] })}\n`);
     await waitFor('every route withdrawn', async () => (await count()) === 0, 60_000, 20);
     const withdrawMs = Date.now() - t1;
-    return {
-      figures: { prefixes: PREFIXES, 'announce → all in BIRD (ms)': announceMs, 'withdraw → none in BIRD (ms)': withdrawMs, 'UPDATE messages (announce)': updates },
-      notes: ['IPv6 /128s over an IPv4 session (MP_REACH, global + link-local next hop); times include birdc polling every 20 ms'],
-    };
-  } finally {
     child.stdin.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
     await new Promise((r) => child.once('close', r));
+    const figures: Record<string, number> = { prefixes: PREFIXES, 'announce → all in BIRD (ms)': announceMs, 'withdraw → none in BIRD (ms)': withdrawMs, 'UPDATE messages (announce)': updates };
+    const notes = ['IPv6 /128s over an IPv4 session (MP_REACH, global + link-local next hop); times include birdc polling every 20 ms'];
+    const svc = await serviceToRoute(state, birdc, waitFor);
+    if (svc) Object.assign(figures, svc);
+    else notes.push('Service → route not measured: fleetlb is not deployed in this lab (run `fleetlb lab deploy --dir DIR` first)');
+    return { figures, notes };
+  } finally {
+    if (child.exitCode === null) child.stdin.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
   }
+}
+
+type Wait = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number, pollMs: number) => Promise<void>;
+
+/** Service creation → VIP in BIRD's table, SERVICE_RUNS times; undefined when no speaker is deployed. */
+async function serviceToRoute(state: LabState, birdc: (...a: string[]) => Promise<string>, waitFor: Wait): Promise<Record<string, number> | undefined> {
+  const member = state.clusters.find((c) => c.role === 'member');
+  if (!member || !state.network) return undefined;
+  const tmp = await mkdtemp(join(tmpdir(), 'fleetlb-bench-bgp-'));
+  let n = 0;
+  // `-f -` becomes a file holding `input` (run() feeds no stdin).
+  const kubectl = async (args: string[], input?: string) => {
+    let a = args;
+    if (input !== undefined) {
+      const f = join(tmp, `${n++}.json`);
+      await writeFile(f, input);
+      a = args.map((x) => (x === '-' ? f : x));
+    }
+    return run(join(state.binDir, 'kubectl'), ['--kubeconfig', member.kubeconfig, ...a]);
+  };
+  const ds = await kubectl(['get', 'daemonsets', '-n', NS, '-o', 'name']).catch(() => '');
+  if (!ds.includes('fleetlb-speaker')) return undefined;
+  const r = state.network.plan.router;
+  const objs = [
+    { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'bench-bgp', namespace: NS }, spec: { addresses: ['198.51.100.128/26'] } },
+    { apiVersion: 'metallb.io/v1beta1', kind: 'BGPAdvertisement', metadata: { name: 'bench-bgp', namespace: NS }, spec: { ipAddressPools: ['bench-bgp'] } },
+    { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'bench-bgp', namespace: NS }, spec: { myASN: 64512, peerASN: r.asn, peerAddress: r.lan.v4, holdTime: '9s' } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench-bgp', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { app: 'bench-bgp' } }, template: { metadata: { labels: { app: 'bench-bgp' } }, spec: { containers: [{ name: 'web', image: 'gcr.io/kuar-demo/kuard-amd64:blue', ports: [{ containerPort: 8080 }] }] } } } },
+  ];
+  await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
+  await kubectl(['rollout', 'status', 'deployment/bench-bgp', '-n', 'default', '--timeout=60s']);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < SERVICE_RUNS; i++) {
+      const name = `bench-bgp-${i}`;
+      const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'bench-bgp' }, ports: [{ port: 8080 }] } };
+      const t0 = Date.now();
+      await kubectl(['create', '-f', '-'], JSON.stringify(svc));
+      let ip = '';
+      await waitFor(`${name} in BIRD`, async () => {
+        if (!ip) ip = (await kubectl(['get', 'service', name, '-n', 'default', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
+        return !!ip && /\bvia\b|unicast|\[/.test(await birdc('show', 'route', 'for', `${ip}/32`, 'exact'));
+      }, 30_000, 10);
+      times.push(Date.now() - t0);
+      await kubectl(['delete', 'service', name, '-n', 'default', '--wait=false']);
+      await waitFor(`${name} withdrawn`, async () => !/\bvia\b|unicast|\[/.test(await birdc('show', 'route', 'for', `${ip}/32`, 'exact')), 30_000, 50);
+    }
+  } finally {
+    await kubectl(['delete', '-f', '-', '--ignore-not-found', '--wait=false'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs })).catch(() => '');
+    await rm(tmp, { recursive: true, force: true });
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { services: times.length, 'Service → route in BIRD, median (ms)': at(0.5), 'Service → route in BIRD, p90 (ms)': at(0.9), 'Service → route in BIRD, max (ms)': sorted[sorted.length - 1] ?? NaN };
 }

@@ -75,17 +75,19 @@ describe('planBgp', () => {
         peer('bad', { holdTime: 'soon' }),
         peer('secret', { passwordSecret: { name: 'bgp-pass' } }),
       ],
-      advertisements: [],
+      advertisements: [ad('all')],
       communities: [],
     }, { routerId: '192.0.2.20' });
     const by = (n: string) => p.peers.find((x) => x.name === n)!;
     expect(by('full').config).toEqual({ localAsn: 64512, peerAsn: 64513, peerAddress: '192.0.2.1', routerId: '10.0.0.1', peerPort: 1790, sourceAddress: '192.0.2.20', holdTimeSec: 3, keepaliveTimeSec: 1, connectRetry: { initialMs: 2000, maxMs: 2000 }, multiHop: true, gracefulRestart: { restartTimeSec: 120 }, password: 'k' });
     expect(by('full').unsupported).toEqual([expect.stringContaining('bfdProfile "fast": BFD is not supported')]);
     expect(by('vrf').config).toBeUndefined();
+    expect(by('vrf').routes).toEqual([]);
     expect(by('vrf').unsupported).toEqual([expect.stringContaining('vrf "red"')]);
     expect(by('bad').config).toBeUndefined();
     expect(by('bad').errors).toEqual(['holdTime "soon" is not a duration']);
     expect(by('secret').passwordSecret).toEqual({ namespace: ns, name: 'bgp-pass' });
+    expect(p.services.get('app/web')!.peers).toEqual(['full', 'secret']); // never a peer without a session
   });
 
   test('a community that is neither a value nor an alias is reported and left out', () => {

@@ -157,8 +157,11 @@ export function planBgp(view: SpeakerView, objs: BgpObjects, defaults: { routerI
   const plan: BgpPlan = { peers: [], services: new Map(), problems: [] };
   if (!me) return plan;
   const ads = objs.advertisements.map(advertisementFacts);
-  const mine = objs.peers.filter((p) => selectsNode({ name: '', nodeSelectors: p.spec.nodeSelectors ?? [] }, me));
-  const byPeer = new Map<string, Advertisement[]>(mine.map((p) => [p.metadata.name ?? '', []]));
+  const mine = objs.peers
+    .filter((p) => selectsNode({ name: '', nodeSelectors: p.spec.nodeSelectors ?? [] }, me))
+    .map((p) => ({ name: p.metadata.name ?? '', namespace: p.metadata.namespace ?? '', ...peerConfig(p, defaults) }));
+  // Routes go only to peers that get a session: ServiceBGPStatus must not name the others.
+  const byPeer = new Map<string, Advertisement[]>(mine.filter((p) => p.config).map((p) => [p.name, []]));
   const reported = new Set<string>();
   for (const svc of view.services) {
     const to = new Set<string>();
@@ -189,10 +192,6 @@ export function planBgp(view: SpeakerView, objs: BgpObjects, defaults: { routerI
     }
     if (to.size) plan.services.set(svc.key, { namespace: svc.namespace, name: svc.name, peers: [...to].sort() });
   }
-  for (const p of mine) {
-    const name = p.metadata.name ?? '';
-    const namespace = p.metadata.namespace ?? '';
-    plan.peers.push({ key: `${namespace}/${name}`, name, namespace, ...peerConfig(p, defaults), routes: byPeer.get(name) ?? [] });
-  }
+  for (const p of mine) plan.peers.push({ key: `${p.namespace}/${p.name}`, ...p, routes: byPeer.get(p.name) ?? [] });
   return plan;
 }

@@ -48,8 +48,8 @@ export default async function bgpBench(): Promise<BenchResult> {
 
   const cfg = { peer: { localAsn: 64512, peerAsn: net.plan.router.asn, routerId: node.lan.v4, peerAddress: net.plan.router.lan.v4, holdTimeSec: 9 }, advertisements: [] };
   const child = spawn('ip', ['netns', 'exec', node.netns, process.execPath, join(repoRoot(), 'dist', 'speaker', 'bgp', 'peer-main.js'), JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const events: { event: string; to?: string; type?: string }[] = [];
-  createInterface({ input: child.stdout }).on('line', (l) => events.push(JSON.parse(l) as (typeof events)[number]));
+  const events: { event: string; to?: string; type?: string; at: number }[] = [];
+  createInterface({ input: child.stdout }).on('line', (l) => events.push({ ...(JSON.parse(l) as Omit<(typeof events)[number], 'at'>), at: Date.now() }));
   const waitFor = async (what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number, pollMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -66,14 +66,16 @@ export default async function bgpBench(): Promise<BenchResult> {
     child.stdin.write(`${JSON.stringify({ cmd: 'set', advertisements: ads })}\n`);
     await waitFor(`${PREFIXES} routes in BIRD`, async () => (await count()) >= PREFIXES, 60_000, 20);
     const announceMs = Date.now() - t0;
-    const updates = events.filter((e) => e.event === 'sent' && e.type === 'update').length;
+    const sent = events.filter((e) => e.event === 'sent' && e.type === 'update' && e.at >= t0);
+    const updates = sent.length;
+    const lastSentMs = (sent[sent.length - 1]?.at ?? NaN) - t0;
     const t1 = Date.now();
     child.stdin.write(`${JSON.stringify({ cmd: 'set', advertisements: [] })}\n`);
     await waitFor('every route withdrawn', async () => (await count()) === 0, 60_000, 20);
     const withdrawMs = Date.now() - t1;
     child.stdin.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
     await new Promise((r) => child.once('close', r));
-    const figures: Record<string, number> = { prefixes: PREFIXES, 'announce → all in BIRD (ms)': announceMs, 'withdraw → none in BIRD (ms)': withdrawMs, 'UPDATE messages (announce)': updates };
+    const figures: Record<string, number> = { prefixes: PREFIXES, 'announce → all in BIRD (ms)': announceMs, 'withdraw → none in BIRD (ms)': withdrawMs, 'UPDATE messages (announce)': updates, 'announce → last UPDATE written (ms)': lastSentMs };
     const notes = ['IPv6 /128s over an IPv4 session (MP_REACH, global + link-local next hop); times include birdc polling every 20 ms'];
     const svc = await serviceToRoute(state, birdc, waitFor);
     if (svc) Object.assign(figures, svc);

@@ -121,20 +121,18 @@ export class BgpHandler implements ProtocolHandler {
     const key = `${p.passwordSecret.namespace}/${p.passwordSecret.name}`;
     const cached = this.secrets.get(key);
     if (cached && Date.now() - cached.at < SECRET_TTL_MS) return cached.value;
-    const value = await this.readPassword(p.passwordSecret);
+    const value = await this.readPassword(p.passwordSecret.namespace, p.passwordSecret.name);
     this.secrets.set(key, { at: Date.now(), value });
     return value;
   }
 
-  private async readPassword(ref: { namespace: string; name: string }): Promise<{ password?: string; error?: string }> {
-    const p = { passwordSecret: ref };
+  private async readPassword(namespace: string, name: string): Promise<{ password?: string; error?: string }> {
     try {
-      const s = await this.ctx.client.find<Secret>(CoreResources.secrets, p.passwordSecret.name, p.passwordSecret.namespace);
-      const v = s?.data?.password;
-      if (!v) return { error: `Secret ${p.passwordSecret.namespace}/${p.passwordSecret.name} has no key "password"` };
+      const v = (await this.ctx.client.find<Secret>(CoreResources.secrets, name, namespace))?.data?.password;
+      if (!v) return { error: `Secret ${namespace}/${name} has no key "password"` };
       return { password: Buffer.from(v, 'base64').toString('utf8') };
     } catch (err) {
-      return { error: `reading Secret ${p.passwordSecret.namespace}/${p.passwordSecret.name}: ${(err as Error).message}` };
+      return { error: `reading Secret ${namespace}/${name}: ${(err as Error).message}` };
     }
   }
 

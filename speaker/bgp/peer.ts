@@ -46,7 +46,7 @@ export interface PeerConfig extends SessionConfig {
   password?: string;
 }
 
-/** TTL of our packets: 1 towards a directly connected eBGP peer (RFC 5082 style), 255 multi-hop, the system's default on iBGP. */
+/** TTL of our packets: 1 towards a directly connected eBGP peer (as BIRD and FRR do), 255 multi-hop, the system's default on iBGP. */
 export function sessionTtl(c: Pick<PeerConfig, 'localAsn' | 'peerAsn' | 'multiHop'>): number | undefined {
   if (c.localAsn === c.peerAsn) return undefined;
   return c.multiHop ? 255 : 1;

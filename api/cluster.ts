@@ -53,6 +53,24 @@ export const MemberClusterReasons = {
   JoinStateUnknown: 'MemberClusterJoinStateUnknown',
 } as const;
 
+/** Reasons of the hub's Healthy condition on a MemberCluster. */
+export const MemberHealthReasons = {
+  Healthy: 'MemberAgentHealthy',
+  Unhealthy: 'MemberAgentUnhealthy',
+  HeartbeatOverdue: 'MemberAgentHeartbeatOverdue',
+  NoHeartbeat: 'MemberAgentNeverReported',
+} as const;
+
+/**
+ * How a member agent finds its hub: a Secret in fleetlb-system on the member holding a kubeconfig
+ * for the hub and the member's name (docs/adr/0041).
+ */
+export const HubCredential = {
+  secretName: 'fleetlb-hub-credential',
+  kubeconfigKey: 'kubeconfig',
+  memberNameKey: 'memberName',
+} as const;
+
 /** Condition types an agent reports in InternalMemberCluster.status.agentStatus[].conditions. */
 export const AgentConditions = {
   Joined: 'Joined',

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { examplesText } from './help.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -39,6 +40,7 @@ export function memberAgentCommand(): Command {
     .option('--load-balancer-class <class>', 'serve only Services with this spec.loadBalancerClass (default: only Services without a class)')
     .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz; 0 turns them off', port, 9120)
     .option('--leader-elect', 'take a Lease first, so that of several replicas only one allocates')
+    .addHelpText('after', examplesText(['fleetlb member-agent --controllers=allocator --kubeconfig member-1.kubeconfig', 'fleetlb member-agent --controllers=allocator --namespace metallb-system --leader-elect   # in place of MetalLB\'s controller']))
     .action(async (o: Options) => {
       const controllers = parseControllers(o.controllers);
       const kubeConfig = new KubeConfig();

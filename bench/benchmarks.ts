@@ -5,3 +5,5 @@ import { registerBenchmark } from './run.js';
  *   registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
  */
 registerBenchmark('allocator', async () => (await import('../member-agent/allocator/allocator.bench.js')).default);
+registerBenchmark('bgp-fuzz', async () => (await import('../speaker/bgp/fuzz.bench.js')).default);
+registerBenchmark('bgp', async () => (await import('../speaker/bgp/bgp.bench.js')).default);

@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { examplesText } from './help.js';
+import { runUntilSignalled } from './signals.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -47,12 +48,8 @@ export function memberAgentCommand(): Command {
       if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
       else kubeConfig.loadFromDefault();
       if (!kubeConfig.getCurrentCluster()) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runMemberAgent(
+      await runUntilSignalled((signal) =>
+        runMemberAgent(
           {
             kubeConfig,
             controllers,
@@ -62,11 +59,8 @@ export function memberAgentCommand(): Command {
             leaderElect: !!o.leaderElect,
             onListening: (p) => process.stderr.write(`fleetlb member-agent: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

@@ -87,6 +87,7 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
     await waitRouter(router, net.plan, state.dir);
   }
 
+  const hub = state.clusters.find((x) => x.role === 'hub');
   for (const n of net.plan.nodes) {
     const c = state.clusters.find((x) => x.name === n.cluster);
     if (!c) continue;
@@ -101,6 +102,7 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
       node: n,
       kubeconfig: creds.agent,
       apiserver: { address: net.plan.apiserverAddress[c.name] ?? '', port: c.ports.apiserver, socket: socketPath(state.dir, c.name), caFile: join(clusterPaths(state.dir, c.name).pki, 'ca.crt') },
+      ...(hub && hub.name !== c.name ? { hubApiserver: { address: net.plan.apiserverAddress[hub.name] ?? '', port: hub.ports.apiserver, socket: socketPath(state.dir, hub.name) } } : {}),
       kubernetesVersion: state.kubernetesVersion,
       stateDir: dir,
       podLogDir: join(logs, 'pods'),

@@ -96,6 +96,10 @@ export const Annotations = {
   /** On applied objects: the last configuration applied client-side by the work applier. */
   lastAppliedConfiguration: 'kubernetes-fleet.io/last-applied-configuration',
 
+  // --- Placement (ours).
+  /** On a Work: hash of its manifests, so the hub rewrites a Work only when its content changes. */
+  workResourceHash: 'placement.fleetlb.io/resource-hash',
+
   // --- MetalLB Service annotations, current names.
   /** Allocate from this IPAddressPool (works even when the pool has autoAssign: false). */
   addressPool: 'metallb.io/address-pool',
@@ -121,6 +125,8 @@ export const ExportWeight = { default: 1, min: 0, max: 1000 } as const;
 export const Finalizers = {
   /** On a MemberCluster: the hub cleans up the member's namespace before it goes. */
   memberCluster: 'kubernetes-fleet.io/membercluster-finalizer',
+  /** On a ClusterResourcePlacement: its Works are withdrawn from every member first. */
+  placementCleanup: 'kubernetes-fleet.io/crp-cleanup',
   /** On an AppliedWork: the applier removes placed objects first. */
   workCleanup: 'kubernetes-fleet.io/work-cleanup',
   /** On a member ServiceExport: the hub export is withdrawn first. */

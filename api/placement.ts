@@ -86,6 +86,35 @@ export const WorkReasons = {
   FoundDiff: 'FoundDiff',
 } as const;
 
+/** Reasons on ClusterResourcePlacement conditions. */
+export const PlacementReasons = {
+  SchedulingPolicyFulfilled: 'SchedulingPolicyFulfilled',
+  SchedulingPolicyUnfulfilled: 'SchedulingPolicyUnfulfilled',
+  InvalidResourceSelectors: 'InvalidResourceSelectors',
+  WorkSynchronized: 'AllWorkSynced',
+  WorkNotSynchronized: 'SyncWorkPending',
+  RolloutStarted: 'RolloutStarted',
+  RolloutPending: 'RolloutStartedUnknown',
+  Applied: 'ApplySucceeded',
+  ApplyFailed: 'ApplyFailed',
+  ApplyPending: 'ApplyPending',
+  Available: 'ResourceAvailable',
+  NotAvailable: 'ResourceNotAvailableYet',
+  NoClusters: 'NoTargetCluster',
+} as const;
+
+/** Reasons on Work and manifest conditions. */
+export const WorkApplyReasons = {
+  Applied: 'ManifestApplied',
+  ApplyFailed: 'ManifestApplyFailed',
+  Available: 'ManifestAvailable',
+  NotAvailable: 'ManifestNotAvailableYet',
+  AllApplied: 'WorkAllManifestsApplied',
+  SomeFailed: 'WorkNotAllManifestsApplied',
+  AllAvailable: 'WorkAllManifestsAvailable',
+  SomeNotAvailable: 'WorkNotAllManifestsAvailable',
+} as const;
+
 /** Field manager of server-side applies made by the work applier. */
 export const WorkApplierFieldManager = 'work-api-agent';
 

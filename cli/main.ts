@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { ErrorCodes, FleetlbError, isFleetlbError } from '../runtime/errors.js';
+import { ErrorCodes, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
+import { hubCommand } from './hub-command.js';
 import { examplesText } from './help.js';
 import { memberAgentCommand } from './member-agent-command.js';
 import { speakerCommand } from './speaker-command.js';
@@ -13,19 +14,12 @@ import { doctorCommand } from './doctor-command.js';
 import { explainCommand } from './explain-command.js';
 import { installCommands } from './install-command.js';
 
-/** Components that later issues bring; until then they say so instead of pretending to run. */
-function pending(name: string, what: string): Command {
-  return new Command(name).description(what).allowUnknownOption(true).action(() => {
-    throw new FleetlbError(ErrorCodes.NOT_IMPLEMENTED, `'fleetlb ${name}' is not part of this build yet.`);
-  });
-}
-
 export function program(): Command {
   const p = new Command('fleetlb')
     .description('multi-cluster fleet L4 load balancing for Kubernetes on your own network')
     .showHelpAfterError()
     .exitOverride();
-  p.addCommand(pending('hub', 'run the hub controllers (membership, placement, service import)'));
+  p.addCommand(hubCommand());
   p.addCommand(memberAgentCommand());
   p.addCommand(speakerCommand());
   p.addCommand(labCommand());

@@ -1,8 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { HubCredential } from '../api/cluster.js';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { componentKubeConfig } from './component-kubeconfig.js';
 import { examplesText } from './help.js';
+import { runUntilSignalled } from './signals.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -12,6 +15,16 @@ interface Options {
   loadBalancerClass?: string;
   metricsPort: number;
   leaderElect?: boolean;
+  hubCredentialSecret: string;
+  hubKubeconfig?: string;
+  memberName?: string;
+  driftCheckSeconds: number;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 3600');
+  return n;
 }
 
 function port(value: string): number {
@@ -40,19 +53,21 @@ export function memberAgentCommand(): Command {
     .option('--load-balancer-class <class>', 'serve only Services with this spec.loadBalancerClass (default: only Services without a class)')
     .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz; 0 turns them off', port, 9120)
     .option('--leader-elect', 'take a Lease first, so that of several replicas only one allocates')
-    .addHelpText('after', examplesText(['fleetlb member-agent --controllers=allocator --kubeconfig member-1.kubeconfig', 'fleetlb member-agent --controllers=allocator --namespace metallb-system --leader-elect   # in place of MetalLB\'s controller']))
+    .option('--hub-credential-secret <name>', 'Secret in --namespace holding the hub kubeconfig and this member\'s name (membership, work)', HubCredential.secretName)
+    .option('--hub-kubeconfig <file>', 'kubeconfig of the hub, instead of the Secret (needs --member-name)')
+    .option('--member-name <name>', 'this member\'s MemberCluster name, with --hub-kubeconfig')
+    .option('--drift-check-seconds <s>', 'how often placed objects are applied again, putting back changes made on the member', seconds, 15)
+    .addHelpText('after', examplesText(['fleetlb member-agent --controllers=allocator --kubeconfig member-1.kubeconfig', 'fleetlb member-agent --controllers=membership,work --hub-kubeconfig hub.kubeconfig --member-name member-1   # join the fleet from outside a cluster', 'fleetlb member-agent --controllers=allocator --namespace metallb-system --leader-elect   # in place of MetalLB\'s controller']))
     .action(async (o: Options) => {
       const controllers = parseControllers(o.controllers);
-      const kubeConfig = new KubeConfig();
-      if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
-      else kubeConfig.loadFromDefault();
-      if (!kubeConfig.getCurrentCluster()) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'no cluster to talk to: give --kubeconfig, set KUBECONFIG, or run in a pod');
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runMemberAgent(
+      const kubeConfig = componentKubeConfig(o.kubeconfig);
+      if (!!o.hubKubeconfig !== !!o.memberName) throw new FleetlbError(ErrorCodes.CLI_USAGE, '--hub-kubeconfig and --member-name go together');
+      let hubAccess: { kubeConfig: KubeConfig; memberName: string } | undefined;
+      if (o.hubKubeconfig && o.memberName) {
+        hubAccess = { kubeConfig: componentKubeConfig(o.hubKubeconfig), memberName: o.memberName };
+      }
+      await runUntilSignalled((signal) =>
+        runMemberAgent(
           {
             kubeConfig,
             controllers,
@@ -60,13 +75,11 @@ export function memberAgentCommand(): Command {
             loadBalancerClass: o.loadBalancerClass,
             metricsPort: o.metricsPort,
             leaderElect: !!o.leaderElect,
+            placement: { credentialNamespace: o.namespace, credentialSecret: o.hubCredentialSecret, hubAccess, driftCheckMs: o.driftCheckSeconds * 1000 },
             onListening: (p) => process.stderr.write(`fleetlb member-agent: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

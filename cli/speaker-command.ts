@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { runUntilSignalled } from './signals.js';
 import { DEFAULT_EXCLUDED_INTERFACES } from '../speaker/layer2/interfaces.js';
 import { BgpHandler } from '../speaker/bgp/handler.js';
 import { DEFAULT_SPEAKER_TIMINGS, runSpeaker } from '../speaker/speaker.js';
@@ -71,12 +72,8 @@ export function speakerCommand(): Command {
       const excludeInterfaces = parseInterfacePatterns(o.excludeInterfaces);
       const podName = process.env.POD_NAME;
       const podUid = process.env.POD_UID;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runSpeaker(
+      await runUntilSignalled((signal) =>
+        runSpeaker(
           {
             kubeConfig,
             node,
@@ -89,11 +86,8 @@ export function speakerCommand(): Command {
             handlers: (ctx) => [new BgpHandler({ ...ctx, log: ctx.log.child({ protocol: 'bgp' }) })],
             onListening: (p) => process.stderr.write(`fleetlb speaker: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { KubeClient } from '../runtime/kube-client.js';
 import { labDir } from './lab.js';
+import { setUpMemberships } from './memberships.js';
 import { unavailableWorkloads } from '../operator/workloads.js';
 import { readState, type ClusterState, type LabState } from './state.js';
 import { repoRoot } from '../runtime/repo-root.js';
@@ -14,7 +15,8 @@ import { repoRoot } from '../runtime/repo-root.js';
  * `fleetlb lab deploy`: fleetlb installed into the lab the way a user installs it — `kubectl
  * apply` of `crds/` and `deploy/` — then waits until every workload is available. `deploy/` is
  * laid out by where things run: files directly in `deploy/` go to every cluster, `deploy/hub/`
- * to the hub, every other folder (member-agent, speaker, …) to each member.
+ * to the hub, every other folder (member-agent, speaker, …) to each member. Then each member joins
+ * the hub: a MemberCluster and a hub credential for its agent (lab/memberships.ts).
  */
 
 export const FLEETLB_NAMESPACE = 'fleetlb-system';
@@ -97,6 +99,7 @@ export async function labDeploy(opts: { dir?: string; timeoutMs?: number; progre
     }
     progress(`${c.name}: applied ${plan.paths.length} files`);
   }
+  await setUpMemberships(state, progress);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let waiting: string[];
   for (;;) {

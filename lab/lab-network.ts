@@ -87,6 +87,7 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
     await waitRouter(router, net.plan, state.dir);
   }
 
+  const hub = state.clusters.find((x) => x.role === 'hub');
   for (const n of net.plan.nodes) {
     const c = state.clusters.find((x) => x.name === n.cluster);
     if (!c) continue;
@@ -101,12 +102,17 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
       node: n,
       kubeconfig: creds.agent,
       apiserver: { address: net.plan.apiserverAddress[c.name] ?? '', port: c.ports.apiserver, socket: socketPath(state.dir, c.name), caFile: join(clusterPaths(state.dir, c.name).pki, 'ca.crt') },
+      ...(hub && hub.name !== c.name ? { hubApiserver: { address: net.plan.apiserverAddress[hub.name] ?? '', port: hub.ports.apiserver, socket: socketPath(state.dir, hub.name) } } : {}),
       kubernetesVersion: state.kubernetesVersion,
       stateDir: dir,
       podLogDir: join(logs, 'pods'),
     };
     await writeFile(join(dir, 'agent.json'), JSON.stringify(cfg, null, 2));
-    await writeFile(join(dir, 'kube-proxy.yaml'), kubeProxyConfig({ kubeconfig: creds.proxy, node: n.name, clusterCIDRs: clusterAddressing(c.index).podCIDRs, mode: net.proxyMode }));
+    // kube-proxy exits when its config file is written, even with the same content: a second
+    // `lab up` must not touch the file of a kube-proxy that still runs.
+    const proxyConfig = kubeProxyConfig({ kubeconfig: creds.proxy, node: n.name, clusterCIDRs: clusterAddressing(c.index).podCIDRs, mode: net.proxyMode });
+    const proxyFile = join(dir, 'kube-proxy.yaml');
+    if ((await readFile(proxyFile, 'utf8').catch(() => '')) !== proxyConfig) await writeFile(proxyFile, proxyConfig);
     keep(net, `${n.name}.node-agent`, () => startProcess({ command: 'ip', args: ['netns', 'exec', n.netns, process.execPath, dist('lab', 'node-agent', 'main.js'), join(dir, 'agent.json')], log: join(logs, `${n.name}.node-agent.log`) }), started);
     keep(net, `${n.name}.kube-proxy`, () => startProcess({ command: 'ip', args: ['netns', 'exec', n.netns, join(state.binDir, 'kube-proxy'), `--config=${join(dir, 'kube-proxy.yaml')}`], log: join(logs, `${n.name}.kube-proxy.log`) }), started);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseMembers } from './members.js';
-import { allNetns, apiserverLanAddress, nodePodCIDRs, planNetwork, podAddress, podRoutes } from './network-plan.js';
+import { allNetns, apiserverLanAddress, nodeApiservers, nodePodCIDRs, planNetwork, podAddress, podRoutes } from './network-plan.js';
 
 const fleet = parseMembers('member-1=eastus,member-2=eastus,member-3=westus');
 
@@ -22,6 +22,11 @@ describe('lab network plan', () => {
     expect(plan.router.lan.v4).toBe('192.0.2.1');
     expect(plan.client.lan.v4).toBe('192.0.2.2');
     expect(apiserverLanAddress(2)).toBe('192.0.2.242');
+  });
+
+  test('member nodes reach their own API server and the hub\'s; the hub node only its own', () => {
+    expect(nodeApiservers(plan, plan.nodes[0]!)).toEqual([['hub', '192.0.2.240']]);
+    expect(nodeApiservers(plan, plan.nodes[5]!)).toEqual([['member-3', '192.0.2.243'], ['hub', '192.0.2.240']]);
   });
 
   test('pod CIDRs sit inside their cluster /20 and /60 and never repeat', () => {

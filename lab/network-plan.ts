@@ -11,7 +11,8 @@ import type { ClusterSpec } from './control-plane.js';
  *   each node: a /24 and a /64 of pods (198.18.0.0/16, 2001:db8:1000::/52), routed to every
  *   other node of every cluster over the LAN (a flat pod network);
  *   each cluster's API server is reachable from its nodes at 192.0.2.(240 + index), a local
- *   address on every node of that cluster relayed to the API server on the host's loopback.
+ *   address on every node of that cluster relayed to the API server on the host's loopback;
+ *   member nodes also hold the hub's (192.0.2.240), as member agents talk to the hub.
  */
 
 export const LAN_V4_PREFIX = '192.0.2';
@@ -49,6 +50,8 @@ export interface NetworkPlan {
   nodes: NodePlan[];
   /** Per cluster: the address its nodes reach the API server at. */
   apiserverAddress: Record<string, string>;
+  /** Name of the hub cluster, whose API server every member node reaches too. */
+  hub?: string;
 }
 
 /** `fl-<id>-<what>`: every host-wide name carries the lab id, so two labs never collide. */
@@ -103,7 +106,17 @@ export function planNetwork(labId: string, clusters: ClusterSpec[], nodesPerMemb
     client: { netns: netnsName(labId, 'client'), lan: lanAddress(2) },
     nodes,
     apiserverAddress: Object.fromEntries(clusters.map((c) => [c.name, apiserverLanAddress(c.index)])),
+    hub: clusters.find((c) => c.role === 'hub')?.name,
   };
+}
+
+/**
+ * The API servers a node reaches through relays of its own: [cluster, address]. Its cluster's,
+ * and on a member node the hub's, since the member agent joins the fleet through the hub's API.
+ */
+export function nodeApiservers(plan: NetworkPlan, node: NodePlan): [string, string][] {
+  const clusters = [node.cluster, ...(plan.hub && plan.hub !== node.cluster ? [plan.hub] : [])];
+  return clusters.flatMap((c) => (plan.apiserverAddress[c] ? [[c, plan.apiserverAddress[c]] as [string, string]] : []));
 }
 
 /** Routes a node needs to reach every other node's pods: [cidr, via LAN address]. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ip, netnsList, netnsPids, run, sysctl } from './netns.js';
-import { allNetns, podRoutes, VIP_POOL_V4, VIP_POOL_V6, type NetworkPlan } from './network-plan.js';
+import { allNetns, nodeApiservers, podRoutes, VIP_POOL_V4, VIP_POOL_V6, type NetworkPlan } from './network-plan.js';
 
 /**
  * Builds and removes the lab network of a plan (see network-plan.ts). Everything lives in the
@@ -62,9 +62,8 @@ export async function createNetwork(plan: NetworkPlan, progress: (l: string) => 
     // Replies to the client and router leave by the LAN.
     await ip(['route', 'add', 'default', 'via', plan.router.lan.v4], n.netns);
     await ip(['-6', 'route', 'add', 'default', 'via', plan.router.lan.v6], n.netns);
-    // The API server's address for this node's cluster is local; the node agent relays it.
-    const apiserver = plan.apiserverAddress[n.cluster];
-    if (apiserver) await ip(['addr', 'add', `${apiserver}/32`, 'dev', 'lo'], n.netns);
+    // The API servers' addresses (its cluster's, the hub's) are local; the node agent relays them.
+    for (const [, address] of nodeApiservers(plan, n)) await ip(['addr', 'add', `${address}/32`, 'dev', 'lo'], n.netns);
   }
   progress(`network: LAN ${plan.lanNetns}, router, client and ${plan.nodes.length} nodes`);
 }

@@ -7,6 +7,7 @@ import { KubeClient } from '../runtime/kube-client.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { loggerFor, type Logger } from '../runtime/logger.js';
 import { ALLOCATOR_FIELD_MANAGER, AllocatorController } from './allocator/controller.js';
+import { PlacementAgent, PLACEMENT_CONTROLLERS, type PlacementAgentOptions } from './placement/placement-agent.js';
 
 /**
  * `fleetlb member-agent`: runs the chosen controllers, with leader election when asked, until the
@@ -15,7 +16,7 @@ import { ALLOCATOR_FIELD_MANAGER, AllocatorController } from './allocator/contro
  */
 
 /** Controllers this build of the member agent can run. */
-export const MEMBER_AGENT_CONTROLLERS = ['allocator'] as const;
+export const MEMBER_AGENT_CONTROLLERS = ['allocator', ...PLACEMENT_CONTROLLERS] as const;
 export type MemberAgentController = (typeof MEMBER_AGENT_CONTROLLERS)[number];
 
 export interface MemberAgentOptions {
@@ -35,6 +36,8 @@ export interface MemberAgentOptions {
   log?: Logger;
   /** Called once the health server listens, with its port. */
   onListening?: (port: number) => void;
+  /** How the placement controllers (membership, work) reach the hub. */
+  placement?: Omit<PlacementAgentOptions, 'member' | 'memberKubeConfig' | 'controllers' | 'log'>;
 }
 
 export const ALLOCATOR_LEASE = 'fleetlb-allocator';
@@ -46,11 +49,22 @@ export async function runMemberAgent(opts: MemberAgentOptions, signal: AbortSign
   const events = new EventRecorder({ client, component: 'fleetlb-allocator', instance: identity, log });
   const health = new HealthServer();
   let current: AllocatorController | undefined;
+  let placement: PlacementAgent | undefined;
   let elector: LeaderElector | undefined;
-  health.addReadyCheck('allocator', () => {
-    if (opts.leaderElect && !elector?.isLeader) return true; // a standby replica is ready to take over
-    return current?.ready ? true : 'reloading assignments';
-  });
+  const runAllocator = opts.controllers.includes('allocator');
+  const placementControllers = PLACEMENT_CONTROLLERS.filter((c) => opts.controllers.includes(c));
+  if (placementControllers.length > 0) {
+    health.addReadyCheck('placement', () => {
+      if (opts.leaderElect && !elector?.isLeader) return true;
+      return placement && !placement.waitingFor ? true : (placement?.waitingFor ?? 'starting');
+    });
+  }
+  if (runAllocator) {
+    health.addReadyCheck('allocator', () => {
+      if (opts.leaderElect && !elector?.isLeader) return true; // a standby replica is ready to take over
+      return current?.ready ? true : 'reloading assignments';
+    });
+  }
   if (opts.metricsPort) opts.onListening?.(await health.listen(opts.metricsPort));
 
   // Terms run one after another: a new one starts only when the previous one has stopped.
@@ -58,17 +72,23 @@ export async function runMemberAgent(opts: MemberAgentOptions, signal: AbortSign
   const startTerm = (term: AbortSignal) => {
     terms = terms.then(async () => {
       if (term.aborted) return;
-      const c = new AllocatorController({ client, namespace: opts.namespace, loadBalancerClass: opts.loadBalancerClass, events, log: log.child({ controller: 'allocator' }) });
-      current = c;
       const stopped = new Promise<void>((resolve) => term.addEventListener('abort', () => resolve(), { once: true }));
+      // The placement side joins the hub on its own; it never holds up the allocator.
+      const p = placementControllers.length > 0 ? new PlacementAgent({ ...opts.placement, member: client, memberKubeConfig: opts.kubeConfig, controllers: placementControllers, log: log.child({ controller: 'placement' }) }) : undefined;
+      placement = p;
+      p?.start(term);
+      const c = runAllocator ? new AllocatorController({ client, namespace: opts.namespace, loadBalancerClass: opts.loadBalancerClass, events, log: log.child({ controller: 'allocator' }) }) : undefined;
+      current = c;
       try {
-        await Promise.race([c.start(), stopped]);
+        if (c) await Promise.race([c.start(), stopped]);
         await stopped;
       } catch (err) {
         log.error('allocator failed to start', { error: (err as Error).message });
       } finally {
-        await c.stop();
+        await c?.stop();
+        await p?.stop();
         if (current === c) current = undefined;
+        if (placement === p) placement = undefined;
       }
     });
   };
@@ -99,6 +119,7 @@ export async function runMemberAgent(opts: MemberAgentOptions, signal: AbortSign
   log.info('member agent stopping');
   // Stop acting before the lease is released, so a successor never overlaps with our last writes.
   await current?.stop();
+  await placement?.stop();
   await elector?.stop();
   await terms;
   await health.close();

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { memberAgentCommand } from '../cli/member-agent-command.js';
+import { HubCredential } from '../api/cluster.js';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ALLOCATOR_LEASE } from './agent.js';
 
@@ -31,18 +32,24 @@ describe('deploy/member-agent', () => {
     expect(sub).toBe('member-agent');
     const known = memberAgentCommand().options.map((o) => o.long);
     for (const a of args) expect(known).toContain(a.split('=')[0]);
-    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator', '--leader-elect']));
+    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator,membership,work', '--leader-elect']));
   });
 
   test('RBAC: bindings name the ServiceAccount; the Lease rule names the allocator lease; no wildcard', () => {
     for (const b of [...one('ClusterRoleBinding'), ...one('RoleBinding')] as unknown as { subjects: { kind: string; name: string; namespace: string }[] }[]) {
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'fleetlb-member-agent', namespace: FleetLBNamespace }]);
     }
-    const rules = [...one('ClusterRole'), ...one('Role')].flatMap((r) => (r as unknown as { rules: Rule[] }).rules);
-    for (const r of rules) expect([...r.apiGroups, ...r.resources, ...r.verbs].filter((x) => x === '*')).toEqual([]);
-    const leaseUpdate = rules.find((r) => r.resources.includes('leases') && r.verbs.includes('update'));
+    const rulesOf = (name: string) => [...one('ClusterRole'), ...one('Role')].filter((r) => r.metadata.name === name).flatMap((r) => (r as unknown as { rules: Rule[] }).rules);
+    const all = [...one('ClusterRole'), ...one('Role')].flatMap((r) => (r as unknown as { rules: Rule[] }).rules);
+    for (const r of all) expect([...r.apiGroups, ...r.resources, ...r.verbs].filter((x) => x === '*')).toEqual([]);
+    const allocator = rulesOf('fleetlb-member-agent-allocator');
+    const leaseUpdate = allocator.find((r) => r.resources.includes('leases') && r.verbs.includes('update'));
     expect(leaseUpdate?.resourceNames).toEqual([ALLOCATOR_LEASE]);
-    // Nothing may delete, and Service specs are never updated (only patched for one annotation).
-    expect(rules.filter((r) => r.verbs.includes('delete') || (r.resources.includes('services') && r.verbs.includes('update')))).toEqual([]);
+    // The allocator deletes nothing, and never updates Service specs (only patches one annotation).
+    expect(allocator.filter((r) => r.verbs.includes('delete') || (r.resources.includes('services') && r.verbs.includes('update')))).toEqual([]);
+    // The placement side's Role in fleetlb-system names the hub credential; it may not grant RBAC.
+    const placement = rulesOf('fleetlb-member-agent-placement');
+    expect(placement.find((r) => r.resourceNames)?.resourceNames).toEqual([HubCredential.secretName]);
+    expect(placement.filter((r) => r.apiGroups.includes('rbac.authorization.k8s.io'))).toEqual([]);
   });
 });

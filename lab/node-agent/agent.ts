@@ -153,6 +153,9 @@ export class NodeAgent {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
       local = await this.admit(pod);
     }
+    // Credentials may fail at first (the node authorizer has not yet seen the pod bound to us):
+    // never start a fleetlb container without them; the failed reconcile is retried.
+    if (!local.kubeconfig && (pod.spec?.containers ?? []).some((c) => containerKind(c.image) === 'fleetlb')) local.kubeconfig = await this.podCredentials(pod);
     let requeueAfterMs = 0;
     const policy = pod.spec?.restartPolicy ?? 'Always';
     for (const c of local.containers.values()) {
@@ -193,7 +196,6 @@ export class NodeAgent {
       local.netns = `${this.cfg.node.netns}-p${ordinal}`;
       await createSandbox({ netns: local.netns, veth: `vp${ordinal}`, ips: local.ips });
     }
-    if ((pod.spec?.containers ?? []).some((c) => containerKind(c.image) === 'fleetlb')) local.kubeconfig = await this.podCredentials(pod);
     return local;
   }
 

@@ -18,6 +18,8 @@ export interface AgentConfig {
     socket: string;
     caFile: string;
   };
+  /** On a member node: the hub's API server, relayed the same way (member agents join through it). */
+  hubApiserver?: { address: string; port: number; socket: string };
   kubernetesVersion: string;
   /** Where this node keeps pod files (tokens, kubeconfigs) and pod logs. */
   stateDir: string;

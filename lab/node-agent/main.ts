@@ -9,7 +9,7 @@ import type { AgentConfig } from './config.js';
 /**
  * Entry point of a lab node agent: `node-agent/main.js CONFIG.json`, started by the lab inside
  * the node's namespace. It first opens the node's path to its API server (address:port → the
- * host's relay socket), then runs the agent until SIGTERM, when it stops every pod it runs.
+ * host's relay socket; on a member node the hub's too), then runs the agent until SIGTERM, when it stops every pod it runs.
  */
 const file = process.argv[2];
 if (!file) {
@@ -19,6 +19,7 @@ if (!file) {
 const cfg = JSON.parse(await readFile(file, 'utf8')) as AgentConfig;
 const log = loggerFor('lab-node-agent', { node: cfg.node.name });
 await relay({ host: cfg.apiserver.address, port: cfg.apiserver.port }, { unix: cfg.apiserver.socket });
+if (cfg.hubApiserver) await relay({ host: cfg.hubApiserver.address, port: cfg.hubApiserver.port }, { unix: cfg.hubApiserver.socket });
 const kc = new KubeConfig();
 kc.loadFromFile(cfg.kubeconfig);
 const agent = new NodeAgent(cfg, new KubeClient(kc, { fieldManager: 'lab-node-agent', userAgent: `fleetlb-lab-node-agent/${cfg.node.name}` }), log);

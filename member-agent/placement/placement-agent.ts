@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FleetLBNamespace } from '../../api/labels.js';
+import { HubCredential } from '../../api/cluster.js';
+import { KubeClient } from '../../runtime/kube-client.js';
+import type { Logger } from '../../runtime/logger.js';
+import { readHubAccess, type HubAccess } from './hub-credential.js';
+import { MemberJoin } from './join.js';
+import { WorkApplier } from './work-applier.js';
+
+/**
+ * The placement side of the member agent for one leadership term: find the hub credential, then
+ * run membership (join, heartbeat, properties) and the work applier against the hub.
+ */
+
+export const PLACEMENT_CONTROLLERS = ['membership', 'work'] as const;
+export type PlacementControllerName = (typeof PLACEMENT_CONTROLLERS)[number];
+
+export interface PlacementAgentOptions {
+  member: KubeClient;
+  memberKubeConfig: KubeConfig;
+  controllers: readonly PlacementControllerName[];
+  log: Logger;
+  /** Namespace and name of the hub credential Secret on the member. */
+  credentialNamespace?: string;
+  credentialSecret?: string;
+  /** Given instead of the Secret (outside a cluster). */
+  hubAccess?: HubAccess;
+  driftCheckMs?: number;
+}
+
+export class PlacementAgent {
+  private hub: KubeClient | undefined;
+  private join: MemberJoin | undefined;
+  private applier: WorkApplier | undefined;
+  private running: Promise<void> | undefined;
+  /** Why the agent is not working against the hub yet; undefined once it is. */
+  waitingFor: string | undefined = 'starting';
+
+  constructor(private readonly opts: PlacementAgentOptions) {}
+
+  start(term: AbortSignal): void {
+    this.running = (async () => {
+      // A failed start (the hub or a CRD's storage not ready yet) is retried from the top.
+      for (let attempt = 0; !term.aborted; attempt++) {
+        try {
+          await this.run(term);
+          return;
+        } catch (err) {
+          this.waitingFor = (err as Error).message;
+          this.opts.log.warn('placement side failed to start, retrying', { attempt, error: (err as Error).message });
+          await this.stopParts();
+          await sleep(Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4)), undefined, { signal: term }).catch(() => undefined);
+        }
+      }
+    })();
+  }
+
+  private async run(term: AbortSignal): Promise<void> {
+    const { log } = this.opts;
+    let access = this.opts.hubAccess;
+    for (let attempt = 0; !access && !term.aborted; attempt++) {
+      const found = await readHubAccess(this.opts.member, this.opts.credentialNamespace ?? FleetLBNamespace, this.opts.credentialSecret ?? HubCredential.secretName).catch((err: Error) => err.message);
+      if (typeof found !== 'string') access = found;
+      else {
+        if (this.waitingFor !== found) log.warn('no hub credential yet: membership and work wait for it', { reason: found });
+        this.waitingFor = found;
+        await sleep(Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4)), undefined, { signal: term }).catch(() => undefined);
+      }
+    }
+    if (!access || term.aborted) return;
+    const hub = new KubeClient(access.kubeConfig, { fieldManager: 'fleetlb-member-agent', userAgent: `fleetlb-member-agent/${access.memberName}` });
+    this.hub = hub;
+    const memberName = access.memberName;
+    log.info('joining the fleet', { member: memberName, hub: hub.server.origin, controllers: this.opts.controllers });
+    if (this.opts.controllers.includes('membership')) {
+      this.join = new MemberJoin({ hub, member: this.opts.member, memberName, log: log.child({ part: 'membership' }) });
+      this.join.start();
+    }
+    if (this.opts.controllers.includes('work')) {
+      const applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
+      this.applier = applier;
+      // Its informer retries until the hub has made this member's namespace and Role.
+      const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
+      await Promise.race([applier.start(), aborted]);
+      if (term.aborted) return;
+    }
+    this.waitingFor = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.running;
+    await this.stopParts();
+  }
+
+  private async stopParts(): Promise<void> {
+    await this.join?.stop();
+    await this.applier?.stop();
+    this.hub?.close();
+    this.join = undefined;
+    this.applier = undefined;
+    this.hub = undefined;
+  }
+}

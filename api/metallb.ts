@@ -1,5 +1,5 @@
 import { Categories, MetalLBBGPPeerStorageVersion, MetalLBBGPPeerVersions, MetalLBGroup, MetalLBVersion, type MetalLBBGPPeerVersion } from './groups.js';
-import type { KindInfo, KubeObject, LabelSelector } from './meta.js';
+import type { Condition, KindInfo, KubeObject, LabelSelector } from './meta.js';
 
 /** Load-balancer addresses and announcements: metallb.io (crds/metallb.io_*.yaml), MetalLB's field names. */
 
@@ -183,8 +183,28 @@ export interface BGPPeerSpec {
   dualStackAddressFamily?: boolean;
 }
 
+/** One node's session to the peer, written by that node's speaker (fleetlb addition; list keyed by node). */
+export interface BGPPeerSessionStatus {
+  node: string;
+  peerAddress: string;
+  /** RFC 4271 state: Idle, Connect, Active, OpenSent, OpenConfirm, Established. */
+  state: string;
+  /** When the session last became Established (uptime); absent while it is not. */
+  establishedSince?: string;
+  prefixesSent: number;
+  updatesSent: number;
+  lastError?: string;
+}
+
+export interface BGPPeerStatus {
+  sessions?: BGPPeerSessionStatus[];
+  /** Supported: False lists the fields the speaker does not honour. */
+  conditions?: Condition[];
+}
+
 export interface BGPPeer extends KubeObject<BGPPeerApiVersion, 'BGPPeer'> {
   spec: BGPPeerSpec;
+  status?: BGPPeerStatus;
 }
 
 export interface ServiceL2StatusStatus {

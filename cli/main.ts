@@ -9,6 +9,9 @@ import { lbCommand } from './lb-command.js';
 import { bgpPeerCommand } from './bgp-peer-command.js';
 import { convertCommand, poolCommand } from './pool-command.js';
 import { fleetCommand } from './fleet-command.js';
+import { doctorCommand } from './doctor-command.js';
+import { explainCommand } from './explain-command.js';
+import { installCommands } from './install-command.js';
 
 export function program(): Command {
   const p = new Command('fleetlb')
@@ -24,6 +27,9 @@ export function program(): Command {
   p.addCommand(poolCommand());
   p.addCommand(convertCommand());
   p.addCommand(fleetCommand());
+  p.addCommand(doctorCommand());
+  p.addCommand(explainCommand());
+  for (const c of installCommands()) p.addCommand(c);
   p.command('demo')
     .description('bring up the lab fleet and show how to use it (the kuard walkthrough joins as its parts land)')
     .option('--dir <dir>', 'lab directory (default .lab)')

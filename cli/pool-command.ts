@@ -1,55 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { IPAddressPoolKind, type IPAddressPool } from '../api/metallb.js';
-import type { ResourceRef } from '../api/meta.js';
 import { convertMetalLBConfig } from '../operator/metallb-config.js';
 import { formatSuggestion, suggestPool, type AvoidRange } from '../operator/pool-suggest.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
-import { parseRange } from '../runtime/ip.js';
-import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
-import { CoreResources, type KubeObject } from '../runtime/resource.js';
-import { cliClient, explained, formatObjects, parseOutput } from './cluster-access.js';
+import { cliClient, formatObjects, parseOutput } from './cluster-access.js';
+import { clusterRanges, poolFacts, rangeOf } from './cluster-facts.js';
 
 /** `fleetlb pool suggest` and `fleetlb convert metallb-config`. */
-
-/** networking.k8s.io/v1 ServiceCIDR (GA in Kubernetes 1.33): the cluster's service ranges. */
-const ServiceCIDRResource: ResourceRef = { group: 'networking.k8s.io', version: 'v1', kind: 'ServiceCIDR', plural: 'servicecidrs', namespaced: false };
-
-interface NodeLike extends KubeObject {
-  spec?: { podCIDRs?: string[]; podCIDR?: string };
-  status?: { addresses?: { type: string; address: string }[] };
-}
-interface ServiceCIDRLike extends KubeObject {
-  spec?: { cidrs?: string[] };
-}
-
-const avoidOf = (text: string, why: string): AvoidRange[] => {
-  const r = parseRange(text);
-  return r.ok ? [{ range: r.range, why }] : [];
-};
-
-/** Every address range the cluster already uses: nodes, pod CIDRs, service CIDRs, pools. */
-export async function usedRanges(kube: KubeClient): Promise<AvoidRange[]> {
-  const out: AvoidRange[] = [];
-  const nodes = await explained('listing Nodes', () => kube.list<NodeLike>(CoreResources.nodes));
-  for (const n of nodes.items) {
-    for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP' || a.type === 'ExternalIP') out.push(...avoidOf(a.address, `${a.type} of node ${n.metadata.name}`));
-    const cidrs = n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : []);
-    for (const c of cidrs) out.push(...avoidOf(c, `pod CIDR of node ${n.metadata.name}`));
-  }
-  try {
-    const sc = await kube.list<ServiceCIDRLike>(ServiceCIDRResource);
-    for (const s of sc.items) for (const c of s.spec?.cidrs ?? []) out.push(...avoidOf(c, `service CIDR ${s.metadata.name}`));
-  } catch (err) {
-    // Before 1.33 there is no ServiceCIDR: the kubernetes Service's address is the best hint.
-    if (!isNotFound(err)) throw err;
-    const svc = await kube.find<KubeObject & { spec?: { clusterIPs?: string[] } }>(CoreResources.services, 'kubernetes', 'default');
-    for (const ip of svc?.spec?.clusterIPs ?? []) out.push(...avoidOf(ip, 'the kubernetes Service (service CIDR unknown before Kubernetes 1.33)'));
-  }
-  const pools = await explained('listing IPAddressPools', () => kube.list<IPAddressPool>(IPAddressPoolKind));
-  for (const p of pools.items) for (const a of p.spec.addresses) out.push(...avoidOf(a, `IPAddressPool ${p.metadata.namespace}/${p.metadata.name}`));
-  return out;
-}
 
 function positiveInt(text: string): number {
   const n = Number(text);
@@ -71,7 +28,8 @@ export function poolCommand(): Command {
       if (o.kubeconfig) {
         const kube = cliClient(o.kubeconfig);
         try {
-          avoid = await usedRanges(kube);
+          const [cluster, pools] = await Promise.all([clusterRanges(kube), poolFacts(kube)]);
+          avoid = [...cluster, ...pools.flatMap((p) => p.addresses.flatMap((a) => rangeOf(a, `IPAddressPool ${p.namespace}/${p.name}`)))];
         } finally {
           kube.close();
         }

@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { KubeClient } from '../runtime/kube-client.js';
-import type { KubeObject, ResourceRef } from '../runtime/resource.js';
 import { labDir } from './lab.js';
 import { setUpMemberships } from './memberships.js';
+import { unavailableWorkloads } from '../operator/workloads.js';
 import { readState, type ClusterState, type LabState } from './state.js';
 import { repoRoot } from '../runtime/repo-root.js';
 
@@ -61,32 +61,13 @@ function kubectl(state: LabState, c: ClusterState, args: string[]): Promise<{ co
   });
 }
 
-const DEPLOYMENTS: ResourceRef = { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true };
-const DAEMONSETS: ResourceRef = { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true };
-
-interface Workload extends KubeObject {
-  spec?: { replicas?: number };
-  status?: { availableReplicas?: number; desiredNumberScheduled?: number; numberAvailable?: number; observedGeneration?: number; updatedReplicas?: number };
-}
-
 /** Workloads in fleetlb-system that are not available yet, as `kind/name (have/want)`. */
 async function unavailable(c: ClusterState): Promise<string[]> {
   const kc = new KubeConfig();
   kc.loadFromFile(c.kubeconfig);
   const client = new KubeClient(kc, { fieldManager: 'fleetlb-lab' });
   try {
-    const out: string[] = [];
-    for (const d of (await client.list<Workload>(DEPLOYMENTS, { namespace: FLEETLB_NAMESPACE })).items) {
-      const want = d.spec?.replicas ?? 1;
-      const have = d.status?.availableReplicas ?? 0;
-      if (have < want || (d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) out.push(`deployment/${d.metadata.name} (${have}/${want})`);
-    }
-    for (const d of (await client.list<Workload>(DAEMONSETS, { namespace: FLEETLB_NAMESPACE })).items) {
-      const want = d.status?.desiredNumberScheduled ?? 0;
-      const have = d.status?.numberAvailable ?? 0;
-      if (have < want || (d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) out.push(`daemonset/${d.metadata.name} (${have}/${want})`);
-    }
-    return out;
+    return await unavailableWorkloads(client, FLEETLB_NAMESPACE);
   } finally {
     client.close();
   }

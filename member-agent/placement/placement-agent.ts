@@ -40,10 +40,20 @@ export class PlacementAgent {
   constructor(private readonly opts: PlacementAgentOptions) {}
 
   start(term: AbortSignal): void {
-    this.running = this.run(term).catch((err: Error) => {
-      this.waitingFor = err.message;
-      this.opts.log.error('placement side failed', { error: err.message });
-    });
+    this.running = (async () => {
+      // A failed start (the hub or a CRD's storage not ready yet) is retried from the top.
+      for (let attempt = 0; !term.aborted; attempt++) {
+        try {
+          await this.run(term);
+          return;
+        } catch (err) {
+          this.waitingFor = (err as Error).message;
+          this.opts.log.warn('placement side failed to start, retrying', { attempt, error: (err as Error).message });
+          await this.stopParts();
+          await sleep(Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4)), undefined, { signal: term }).catch(() => undefined);
+        }
+      }
+    })();
   }
 
   private async run(term: AbortSignal): Promise<void> {
@@ -80,8 +90,15 @@ export class PlacementAgent {
 
   async stop(): Promise<void> {
     await this.running;
+    await this.stopParts();
+  }
+
+  private async stopParts(): Promise<void> {
     await this.join?.stop();
     await this.applier?.stop();
     this.hub?.close();
+    this.join = undefined;
+    this.applier = undefined;
+    this.hub = undefined;
   }
 }

@@ -228,3 +228,29 @@ describe('fleetlb fleet import-azure', () => {
     }
   });
 });
+
+describe('fleetlb doctor', () => {
+  test('finds a planted pool overlap and an IPVS kube-proxy without strictARP, and --fix sets it after showing the change', async () => {
+    const config = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: "ipvs"\nipvs:\n  strictARP: false\n';
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': config } };
+    const nodeIP = lab.network!.plan.nodes.find((n) => n.cluster === MEMBER)!.lan.v4;
+    const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'on-the-nodes', namespace: ns }, spec: { addresses: [`${nodeIP}/32`] } };
+    try {
+      ok(await lab.apply(MEMBER, [JSON.stringify(cm), JSON.stringify(pool)].join('\n---\n')), 'planting the problems');
+      const r = await run('doctor');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('[FAIL] kube-proxy: mode ipvs with strictARP: false');
+      expect(r.stdout).toContain(`[FAIL] pools: pool ${ns}/on-the-nodes (${nodeIP}/32) overlaps InternalIP of node `);
+
+      const fix = await run('doctor', '--fix', '--yes');
+      expect(fix.stdout).toContain('-   strictARP: false\n+   strictARP: true');
+      expect(fix.stdout).toContain('configmap/kube-proxy configured');
+      expect(fix.stdout).toContain('[ok  ] kube-proxy: mode ipvs with strictARP: true');
+      const after = JSON.parse(ok(await lab.kubectl(MEMBER, ['get', 'configmap', 'kube-proxy', '-n', 'kube-system', '-o', 'json']), 'get').stdout) as { data: Record<string, string> };
+      expect(after.data['config.conf']).toMatch(/strictARP: true/);
+    } finally {
+      await lab.kubectl(MEMBER, ['delete', 'configmap', 'kube-proxy', '-n', 'kube-system', '--ignore-not-found']);
+      await lab.kubectl(MEMBER, ['delete', 'ipaddresspool', 'on-the-nodes', '-n', ns, '--ignore-not-found']);
+    }
+  });
+});

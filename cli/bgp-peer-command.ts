@@ -4,6 +4,7 @@ import { BGPPeerKind, type BGPPeer } from '../api/metallb.js';
 import { bgpPeerObject, checkName, type BGPPeerFlags } from '../operator/load-balancer.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { cliClient, explained, formatObjects, parseOutput, resourceWord, table } from './cluster-access.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb bgp-peer …`: Azure Arc's `az k8s-runtime bgp-peer` commands. */
 
@@ -77,15 +78,15 @@ export function bgpPeerCommand(): Command {
     .option('--node-selector <k=v,...>', 'only nodes with these labels peer with this router')
     .option('--dry-run', 'print what would be applied and change nothing')
     .option('-o, --output <format>', 'with --dry-run: yaml (default) or json')
-    .addHelpText('after', '\nExamples:\n  $ fleetlb bgp-peer create router --my-asn 64512 --peer-asn 64513 --peer-address 192.0.2.1\n  $ fleetlb bgp-peer create router6 --my-asn 64512 --peer-asn 64513 --peer-address 2001:db8:0:1::1 --hold-time 9s --dry-run -o yaml\n'))
+    .addHelpText('after', examplesText(['fleetlb bgp-peer create router --my-asn 64512 --peer-asn 64513 --peer-address 192.0.2.1', 'fleetlb bgp-peer create router6 --my-asn 64512 --peer-asn 64513 --peer-address 2001:db8:0:1::1 --hold-time 9s --dry-run -o yaml'])))
     .action((name: string, o: Common & BGPPeerFlags & { dryRun?: boolean; output?: string; ebgpMultiHop?: boolean }) => create(name, o));
 
   common(cmd.command('list').alias('ls').description('list the BGP peers')
-    .addHelpText('after', '\nExample:\n  $ fleetlb bgp-peer list\n'))
+    .addHelpText('after', examplesText(['fleetlb bgp-peer list'])))
     .action((o: Common) => list(o));
 
   common(cmd.command('delete').alias('rm').argument('<name>').description('delete a BGP peer')
-    .addHelpText('after', '\nExample:\n  $ fleetlb bgp-peer delete router\n'))
+    .addHelpText('after', examplesText(['fleetlb bgp-peer delete router'])))
     .action((name: string, o: Common) => remove(checkName(name, 'the BGP peer'), o));
   return cmd;
 }

@@ -9,6 +9,7 @@ import type { KubeClient } from '../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../runtime/resource.js';
 import { cliClient, explained } from './cluster-access.js';
 import { clusterRanges, poolFacts } from './cluster-facts.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb doctor`: what is wrong with load balancing on this cluster, and how to fix it. */
 
@@ -125,7 +126,7 @@ export function doctorCommand(): Command {
     .option('--namespace <ns>', 'namespace of the speakers\' Leases', FleetLBNamespace)
     .option('--fix', 'set strictARP: true for kube-proxy in IPVS mode, after showing the change')
     .option('--yes', 'with --fix: apply without asking')
-    .addHelpText('after', '\nExit status: 0 when nothing is wrong, 1 when something is.\n\nExamples:\n  $ fleetlb doctor\n  $ fleetlb doctor --kubeconfig member-1.kubeconfig --fix\n')
+    .addHelpText('after', examplesText(['fleetlb doctor', 'fleetlb doctor --kubeconfig member-1.kubeconfig --fix'], 'Exit status: 0 when nothing is wrong, 1 when something is.'))
     .action(async (o: { kubeconfig?: string; namespace: string; fix?: boolean; yes?: boolean }) => {
       const kube = cliClient(o.kubeconfig);
       try {

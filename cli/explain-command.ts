@@ -20,6 +20,7 @@ import type { KubeClient } from '../runtime/kube-client.js';
 import { selectorMatches } from '../runtime/label-selector.js';
 import { CoreResources, type KubeObject } from '../runtime/resource.js';
 import { cliClient, explained } from './cluster-access.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb explain service|mcs NS/NAME`: gathers what the report needs, in parallel. */
 
@@ -145,7 +146,7 @@ export function explainCommand(): Command {
     .option('--lb-namespace <ns>', 'namespace of the pools, advertisements and BGP peers', FleetLBNamespace);
   common(explain.command('service').alias('svc').argument('<ref>', 'NAMESPACE/NAME of a LoadBalancer Service')
     .description('the IP and its pool, endpoints per node, who announces it and how, what is wrong, recent events')
-    .addHelpText('after', '\nExample:\n  $ fleetlb explain service default/nginx --kubeconfig member-1.kubeconfig\n'))
+    .addHelpText('after', examplesText(['fleetlb explain service default/nginx --kubeconfig member-1.kubeconfig'])))
     .action(async (ref: string, o: { kubeconfig?: string; namespace: string; lbNamespace: string }) => {
       const { namespace, name } = splitRef(ref, o.namespace);
       const kube = cliClient(o.kubeconfig);
@@ -157,7 +158,7 @@ export function explainCommand(): Command {
     });
   common(explain.command('mcs').alias('multiclusterservice').argument('<ref>', 'NAMESPACE/NAME of a MultiClusterService')
     .description('the exporting clusters and their endpoints, the IP and its pool, who announces it, what is wrong, recent events')
-    .addHelpText('after', '\nExample:\n  $ fleetlb explain mcs kuard-demo/kuard --kubeconfig member-1.kubeconfig\n'))
+    .addHelpText('after', examplesText(['fleetlb explain mcs kuard-demo/kuard --kubeconfig member-1.kubeconfig'])))
     .action(async (ref: string, o: { kubeconfig?: string; namespace: string; lbNamespace: string }) => {
       const { namespace, name } = splitRef(ref, o.namespace);
       const kube = cliClient(o.kubeconfig);

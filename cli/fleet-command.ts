@@ -3,6 +3,7 @@ import { MemberClusterKind, type MemberCluster } from '../api/cluster.js';
 import { memberClusterFor, readAzureFleetMembers, type AzureAccess, type AzureFleetRef } from '../operator/azure-fleet.js';
 import type { KubeClient } from '../runtime/kube-client.js';
 import { cliClient, explained, formatObjects, parseOutput, resourceWord } from './cluster-access.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb fleet import-azure`: MemberClusters on the hub from an Azure Kubernetes Fleet Manager fleet. */
 
@@ -39,7 +40,7 @@ export function fleetCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the fleetlb hub cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--dry-run', 'print the MemberClusters and change nothing')
     .option('-o, --output <format>', 'with --dry-run: yaml (default) or json')
-    .addHelpText('after', '\nAzure credentials come from DefaultAzureCredential: az login, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, workload or managed identity.\n\nExample:\n  $ fleetlb fleet import-azure --subscription 0000… --resource-group fleet-rg --fleet demo --kubeconfig hub.kubeconfig\n')
+    .addHelpText('after', examplesText(['fleetlb fleet import-azure --subscription 0000… --resource-group fleet-rg --fleet demo --kubeconfig hub.kubeconfig'], 'Azure credentials come from DefaultAzureCredential: az login, AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, workload or managed identity.'))
     .action(async (o: { subscription: string; resourceGroup: string; fleet: string; kubeconfig?: string; dryRun?: boolean; output?: string }) => {
       const { DefaultAzureCredential } = await import('@azure/identity');
       const access: AzureAccess = { credential: new DefaultAzureCredential() };

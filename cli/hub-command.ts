@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { componentKubeConfig, runUntilSignalled } from './component-run.js';
+import { examplesText } from './help.js';
 import { runHub } from '../hub/hub.js';
 import { DEFAULT_MISSED_HEARTBEATS } from '../hub/member-health.js';
 
@@ -25,6 +26,7 @@ export function hubCommand(): Command {
     .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz; 0 turns them off', integer(0, 65535), 9130)
     .option('--missed-heartbeats <n>', 'heartbeats a member may miss before it is not healthy and gets no new placements', integer(1, 100), DEFAULT_MISSED_HEARTBEATS)
     .option('--resync-seconds <s>', 'how often each placement re-reads the objects it selects', integer(1, 3600), 15)
+    .addHelpText('after', examplesText(['fleetlb hub --kubeconfig hub.kubeconfig', 'fleetlb hub --missed-heartbeats 2 --resync-seconds 5   # quicker health verdicts and content updates']))
     .action(async (o: Options) => {
       const kubeConfig = componentKubeConfig(o.kubeconfig);
       await runUntilSignalled((signal) =>

@@ -5,6 +5,7 @@ import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { KubeClient } from '../runtime/kube-client.js';
 import { repoRoot } from '../runtime/repo-root.js';
 import { explained, loadKubeConfig } from './cluster-access.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb install` / `fleetlb uninstall` (Azure Arc's `load-balancer enable` step, for any cluster). */
 
@@ -95,7 +96,7 @@ export function installCommands(): Command[] {
     .option('--location <region>', 'member: its region, the label fleet.azure.com/location placements select on')
     .option('--image <image>', 'the fleetlb image to run (default: the one in deploy/)')
     .option('--timeout <duration>', 'how long to wait for the components', '300s')
-    .addHelpText('after', '\nExamples:\n  $ fleetlb install --kubeconfig hub.kubeconfig --role hub\n  $ fleetlb install --kubeconfig m1.kubeconfig --role member --hub-kubeconfig hub.kubeconfig --member-name member-1 --location eastus\n  $ fleetlb install --kubeconfig single.kubeconfig --role member        # MetalLB-style, no fleet\n')
+    .addHelpText('after', examplesText(['fleetlb install --kubeconfig hub.kubeconfig --role hub', 'fleetlb install --kubeconfig m1.kubeconfig --role member --hub-kubeconfig hub.kubeconfig --member-name member-1 --location eastus', 'fleetlb install --kubeconfig single.kubeconfig --role member        # MetalLB-style, no fleet']))
     .action((o: InstallOptions) => install(o));
   const uninstallCmd = new Command('uninstall')
     .description('remove what fleetlb install applied (a member also leaves its hub)')
@@ -104,7 +105,7 @@ export function installCommands(): Command[] {
     .option('--hub-kubeconfig <file>', 'member: the hub to leave')
     .option('--member-name <name>', 'member: its MemberCluster name on the hub')
     .option('--purge', 'also delete fleetlb\'s CRDs and namespace, and so every pool, peer and export')
-    .addHelpText('after', '\nExample:\n  $ fleetlb uninstall --kubeconfig m1.kubeconfig --role member --hub-kubeconfig hub.kubeconfig --member-name member-1\n')
+    .addHelpText('after', examplesText(['fleetlb uninstall --kubeconfig m1.kubeconfig --role member --hub-kubeconfig hub.kubeconfig --member-name member-1']))
     .action((o: { kubeconfig?: string; role: string; hubKubeconfig?: string; memberName?: string; purge?: boolean }) => uninstall(o));
   return [installCmd, uninstallCmd];
 }

@@ -9,6 +9,7 @@ import type { RouterKind } from '../lab/router.js';
 import { labExec } from '../lab/lab-exec.js';
 import { labDeploy } from '../lab/deploy.js';
 import { join } from 'node:path';
+import { examplesText } from './help.js';
 
 const say = (line: string) => process.stdout.write(line + '\n');
 const note = (line: string) => process.stderr.write(line + '\n');
@@ -72,6 +73,7 @@ export function labCommand(): Command {
     .option('--router <kind>', 'BGP router of the lab network: bird or frr (default bird)', routerKind)
     .option('--nodes <n>', 'nodes per member cluster (default 2; the hub has 1)', nodeCount)
     .option('--proxy-mode <mode>', 'kube-proxy mode: iptables or nftables (default iptables)', proxyMode)
+    .addHelpText('after', examplesText(['fleetlb lab up', 'fleetlb lab up --dir /tmp/lab --members m1=eastus,m2=westus --nodes 1 --router frr']))
     .action(async (o: { dir?: string; members?: string; basePort?: number; network?: boolean; router?: RouterKind; nodes?: number; proxyMode?: ProxyMode }, cmd: Command) => {
       // commander sets network=true by default for --no-network; only an explicit flag counts.
       const network = cmd.getOptionValueSource('network') === 'cli' ? o.network : undefined;
@@ -84,6 +86,7 @@ export function labCommand(): Command {
     .description('stop every process the lab started, by PID, and remove the lab directory')
     .option(...dirOption)
     .option('--keep-logs', 'keep DIR/logs')
+    .addHelpText('after', examplesText(['fleetlb lab down', 'fleetlb lab down --dir /tmp/lab --keep-logs']))
     .action(async (o: { dir?: string; keepLogs?: boolean }) => {
       await labDown({ dir: o.dir, keepLogs: o.keepLogs, progress: say });
     });
@@ -93,6 +96,7 @@ export function labCommand(): Command {
     .description('each process of the lab and its health (exit code 1 when something is down)')
     .option(...dirOption)
     .option('-o, --output <format>', 'table or json', 'table')
+    .addHelpText('after', examplesText(['fleetlb lab status', 'fleetlb lab status -o json | jq .network.plan.nodes']))
     .action(async (o: { dir?: string; output: string }) => {
       const { state, components } = await labStatus({ dir: o.dir });
       if (o.output === 'json') {
@@ -121,6 +125,7 @@ export function labCommand(): Command {
     .command('deploy')
     .description('install fleetlb into every lab cluster from crds/ and deploy/ (as a user would) and wait until it is available')
     .option(...dirOption)
+    .addHelpText('after', examplesText(['fleetlb lab deploy']))
     .action(async (o: { dir?: string }) => {
       await labDeploy({ dir: o.dir, progress: say });
     });
@@ -131,6 +136,7 @@ export function labCommand(): Command {
     .option(...dirOption)
     .argument('<where>', 'client, router, lan, or a node name such as member-1-node-1')
     .argument('<command...>', 'the command and its arguments (put -- before them)')
+    .addHelpText('after', examplesText(['fleetlb lab exec client -- curl -s 198.51.100.1:8080', 'fleetlb lab exec member-1-node-1 -- ip -br addr']))
     .action(async (where: string, command: string[], o: { dir?: string }) => {
       process.exitCode = await labExec({ dir: o.dir, where, command });
     });
@@ -139,6 +145,7 @@ export function labCommand(): Command {
     .command('env')
     .description('shell export lines: kubectl of the lab first on PATH, KUBECONFIG and one variable per cluster')
     .option(...dirOption)
+    .addHelpText('after', examplesText(['eval "$(fleetlb lab env)" && kubectl get nodes']))
     .action(async (o: { dir?: string }) => {
       for (const l of await labEnv({ dir: o.dir })) say(l);
     });
@@ -146,6 +153,7 @@ export function labCommand(): Command {
   lab
     .command('build')
     .description('find or build the Kubernetes and etcd binaries the lab runs, and print where they are')
+    .addHelpText('after', examplesText(['fleetlb lab build']))
     .action(async () => {
       const bins = await resolveLabBinaries({ progress: note });
       say(bins.dir);

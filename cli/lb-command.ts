@@ -8,6 +8,7 @@ import { overlaps, parseRange, type IPRange } from '../runtime/ip.js';
 import type { KubeClient } from '../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../runtime/resource.js';
 import { cliClient, explained, formatObjects, parseOutput, resourceWord, table } from './cluster-access.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb lb …`: Azure Arc's `az k8s-runtime load-balancer` commands, against any cluster. */
 
@@ -156,7 +157,6 @@ async function remove(name: string, o: Common): Promise<void> {
   }
 }
 
-const example = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 export function lbCommand(): Command {
   const lb = new Command('lb').description('create and manage load balancers: an IPAddressPool and its L2/BGP advertisements (like az k8s-runtime load-balancer)');
@@ -172,20 +172,20 @@ export function lbCommand(): Command {
     .requiredOption('--advertise-mode <mode>', `how the addresses are announced: ${AdvertiseModes.join(', ')}`)
     .option('--dry-run', 'print what would be applied and change nothing')
     .option('-o, --output <format>', 'with --dry-run: yaml (default) or json')
-    .addHelpText('after', example(['fleetlb lb create lb1 --addresses 198.51.100.10-198.51.100.50 --advertise-mode ARP', 'fleetlb lb create lb2 --addresses 198.51.100.64/27,2001:db8:100::/120 --advertise-mode Both --dry-run -o yaml'])))
+    .addHelpText('after', examplesText(['fleetlb lb create lb1 --addresses 198.51.100.10-198.51.100.50 --advertise-mode ARP', 'fleetlb lb create lb2 --addresses 198.51.100.64/27,2001:db8:100::/120 --advertise-mode Both --dry-run -o yaml'])))
     .action((name: string, o: Common & { addresses: string; advertiseMode: string; dryRun?: boolean; output?: string }) => create(name, o));
 
   common(lb.command('list').alias('ls').description('list the load balancers made by fleetlb lb create')
-    .addHelpText('after', example(['fleetlb lb list', 'fleetlb lb list -n metallb-system'])))
+    .addHelpText('after', examplesText(['fleetlb lb list', 'fleetlb lb list -n metallb-system'])))
     .action((o: Common) => list(o));
 
   common(lb.command('show').argument('<name>').description('show a load balancer, its objects and the Services using it')
     .option('-o, --output <format>', 'print the objects as yaml or json')
-    .addHelpText('after', example(['fleetlb lb show lb1', 'fleetlb lb show lb1 -o yaml'])))
+    .addHelpText('after', examplesText(['fleetlb lb show lb1', 'fleetlb lb show lb1 -o yaml'])))
     .action((name: string, o: Common & { output?: string }) => show(checkName(name, 'the load balancer'), o));
 
   common(lb.command('delete').alias('rm').argument('<name>').description('delete a load balancer\'s pool and advertisements')
-    .addHelpText('after', example(['fleetlb lb delete lb1'])))
+    .addHelpText('after', examplesText(['fleetlb lb delete lb1'])))
     .action((name: string, o: Common) => remove(checkName(name, 'the load balancer'), o));
   return lb;
 }

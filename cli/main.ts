@@ -3,6 +3,7 @@ import { ErrorCodes, isFleetlbError } from '../runtime/errors.js';
 import { labUp } from '../lab/lab.js';
 import { labCommand, usageAfterUp } from './lab-command.js';
 import { hubCommand } from './hub-command.js';
+import { examplesText } from './help.js';
 import { memberAgentCommand } from './member-agent-command.js';
 import { speakerCommand } from './speaker-command.js';
 import { lbCommand } from './lb-command.js';
@@ -33,6 +34,7 @@ export function program(): Command {
   p.command('demo')
     .description('bring up the lab fleet and show how to use it (the kuard walkthrough joins as its parts land)')
     .option('--dir <dir>', 'lab directory (default .lab)')
+    .addHelpText('after', examplesText(['npm run demo', 'fleetlb demo --dir /tmp/lab']))
     .action(async (o: { dir?: string }) => {
       const state = await labUp({ dir: o.dir, progress: (l) => process.stderr.write(l + '\n') });
       for (const l of usageAfterUp(state)) process.stdout.write(l + '\n');

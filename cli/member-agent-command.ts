@@ -4,6 +4,7 @@ import { HubCredential } from '../api/cluster.js';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { componentKubeConfig, runUntilSignalled } from './component-run.js';
+import { examplesText } from './help.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {
@@ -55,6 +56,7 @@ export function memberAgentCommand(): Command {
     .option('--hub-kubeconfig <file>', 'kubeconfig of the hub, instead of the Secret (needs --member-name)')
     .option('--member-name <name>', 'this member\'s MemberCluster name, with --hub-kubeconfig')
     .option('--drift-check-seconds <s>', 'how often placed objects are applied again, putting back changes made on the member', seconds, 15)
+    .addHelpText('after', examplesText(['fleetlb member-agent --controllers=allocator --kubeconfig member-1.kubeconfig', 'fleetlb member-agent --controllers=membership,work --hub-kubeconfig hub.kubeconfig --member-name member-1   # join the fleet from outside a cluster', 'fleetlb member-agent --controllers=allocator --namespace metallb-system --leader-elect   # in place of MetalLB\'s controller']))
     .action(async (o: Options) => {
       const controllers = parseControllers(o.controllers);
       const kubeConfig = componentKubeConfig(o.kubeconfig);

@@ -5,6 +5,7 @@ import { formatSuggestion, suggestPool, type AvoidRange } from '../operator/pool
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { cliClient, formatObjects, parseOutput } from './cluster-access.js';
 import { clusterRanges, poolFacts, rangeOf } from './cluster-facts.js';
+import { examplesText } from './help.js';
 
 /** `fleetlb pool suggest` and `fleetlb convert metallb-config`. */
 
@@ -22,7 +23,7 @@ export function poolCommand(): Command {
     .option('--count <n>', 'how many addresses the pool should have', positiveInt, 250)
     .option('--kubeconfig <file>', 'also avoid the cluster\'s node, pod and service addresses and existing pools')
     .option('-o, --output <format>', 'json instead of the report')
-    .addHelpText('after', '\nExamples:\n  $ fleetlb pool suggest --cidr 172.19.0.1/16\n  $ fleetlb pool suggest --cidr 192.0.2.1/24 --count 20 --kubeconfig ~/.kube/config\n')
+    .addHelpText('after', examplesText(['fleetlb pool suggest --cidr 172.19.0.1/16', 'fleetlb pool suggest --cidr 192.0.2.1/24 --count 20 --kubeconfig ~/.kube/config']))
     .action(async (o: { cidr: string; count: number; kubeconfig?: string; output?: string }) => {
       let avoid: AvoidRange[] = [];
       if (o.kubeconfig) {
@@ -55,7 +56,7 @@ export function convertCommand(): Command {
     .description('turn the legacy MetalLB ConfigMap (MetalLB ≤ 0.12) into metallb.io CRs, with a line for anything that has no equivalent')
     .option('-n, --namespace <ns>', 'namespace of the resulting objects', 'fleetlb-system')
     .option('-o, --output <format>', 'yaml (default) or json')
-    .addHelpText('after', '\nExamples:\n  $ fleetlb convert metallb-config examples/metallb/legacy-configmap.yaml | kubectl apply -f -\n  $ kubectl get cm -n metallb-system config -o yaml | fleetlb convert metallb-config -\n')
+    .addHelpText('after', examplesText(['fleetlb convert metallb-config examples/metallb/legacy-configmap.yaml | kubectl apply -f -', 'kubectl get cm -n metallb-system config -o yaml | fleetlb convert metallb-config -']))
     .action((file: string, o: { namespace: string; output?: string }) => {
       let text: string;
       try {

@@ -88,7 +88,7 @@ describe('fleet import-azure', () => {
     expect(memberClusterFor(m)).toEqual({
       apiVersion: 'cluster.kubernetes-fleet.io/v1', kind: 'MemberCluster',
       metadata: { name: 'member-1', labels: { 'fleet.azure.com/location': 'eastus', 'fleet.azure.com/resource-group': 'rg-east', 'fleet.azure.com/subscription-id': SUB, 'fleet.azure.com/cluster-name': 'aks-east-1' } },
-      spec: { identity: { kind: 'ServiceAccount', name: 'member-1', namespace: 'fleetlb-system' } },
+      spec: { identity: { kind: 'ServiceAccount', name: 'member-agent-member-1', namespace: 'fleetlb-system' } },
     });
     const existing = { apiVersion: 'cluster.kubernetes-fleet.io/v1' as const, kind: 'MemberCluster' as const, metadata: { name: 'member-1', labels: { team: 'a', 'fleet.azure.com/location': 'westus' } }, spec: { identity: { kind: 'User', name: 'agent' }, heartbeatPeriodSeconds: 5 } };
     const updated = memberClusterFor(m, existing);

@@ -12,6 +12,7 @@ import { ClusterGroup } from '../api/groups.js';
 import { FleetLBNamespace, Labels } from '../api/labels.js';
 import type { MemberCluster } from '../api/cluster.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { memberAgentServiceAccount } from './install.js';
 
 /**
  * `fleetlb fleet import-azure`: the members of an Azure Kubernetes Fleet Manager fleet as
@@ -147,8 +148,8 @@ export function memberClusterFor(m: AzureFleetMember, existing?: MemberCluster, 
     apiVersion: `${ClusterGroup}/v1`,
     kind: 'MemberCluster',
     metadata: { name: m.name, labels },
-    // The member's agent joins as a ServiceAccount of that name in fleetlb-system on the hub
-    // (docs/install.md), so a new member is ready for `fleetlb install --role member`.
-    spec: existing?.spec ?? { identity: { kind: 'ServiceAccount', name: m.name, namespace: identityNamespace } },
+    // The identity `fleetlb install --role member --member-name NAME` gives the member's agent
+    // (docs/install.md), so an imported member is ready for it.
+    spec: existing?.spec ?? { identity: { kind: 'ServiceAccount', name: memberAgentServiceAccount(m.name), namespace: identityNamespace } },
   };
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { componentKubeConfig, runUntilSignalled } from './component-run.js';
+import { componentKubeConfig } from './component-kubeconfig.js';
+import { runUntilSignalled } from './signals.js';
 import { examplesText } from './help.js';
 import { runHub } from '../hub/hub.js';
 import { DEFAULT_MISSED_HEARTBEATS } from '../hub/member-health.js';

@@ -3,8 +3,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { HubCredential } from '../api/cluster.js';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
-import { componentKubeConfig, runUntilSignalled } from './component-run.js';
+import { componentKubeConfig } from './component-kubeconfig.js';
 import { examplesText } from './help.js';
+import { runUntilSignalled } from './signals.js';
 import { MEMBER_AGENT_CONTROLLERS, runMemberAgent, type MemberAgentController } from '../member-agent/agent.js';
 
 interface Options {

@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../api/labels.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
+import { runUntilSignalled } from './signals.js';
 import { DEFAULT_EXCLUDED_INTERFACES } from '../speaker/layer2/interfaces.js';
+import { BgpHandler } from '../speaker/bgp/handler.js';
 import { DEFAULT_SPEAKER_TIMINGS, runSpeaker } from '../speaker/speaker.js';
 
 interface Options {
@@ -47,7 +49,7 @@ export function parseInterfacePatterns(list: string): RegExp[] {
 export function speakerCommand(): Command {
   const d = DEFAULT_SPEAKER_TIMINGS;
   return new Command('speaker')
-    .description('announce load-balancer IPs from this node: ARP and NDP (layer 2); run one per node with host networking')
+    .description('announce load-balancer IPs from this node: ARP and NDP (layer 2) and BGP; run one per node with host networking')
     .option('--node <name>', 'this node\'s name (default: $NODE_NAME)')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
     .option('--namespace <ns>', 'namespace of IPAddressPools, L2Advertisements, speaker Leases and ServiceL2Status objects', FleetLBNamespace)
@@ -70,12 +72,8 @@ export function speakerCommand(): Command {
       const excludeInterfaces = parseInterfacePatterns(o.excludeInterfaces);
       const podName = process.env.POD_NAME;
       const podUid = process.env.POD_UID;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runSpeaker(
+      await runUntilSignalled((signal) =>
+        runSpeaker(
           {
             kubeConfig,
             node,
@@ -85,13 +83,11 @@ export function speakerCommand(): Command {
             excludeInterfaces,
             timings: { leaseDurationMs: o.leaseDuration, renewIntervalMs: o.renewInterval, fenceMarginMs: o.fenceMargin, warmupMs: Math.max(d.warmupMs, 2 * o.renewInterval) },
             ...(podName && podUid ? { pod: { name: podName, uid: podUid } } : {}),
+            handlers: (ctx) => [new BgpHandler({ ...ctx, log: ctx.log.child({ protocol: 'bgp' }) })],
             onListening: (p) => process.stderr.write(`fleetlb speaker: /metrics, /healthz and /readyz on port ${p}\n`),
           },
-          stop.signal,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          signal,
+        ),
+      );
     });
 }

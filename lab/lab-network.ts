@@ -108,7 +108,11 @@ export async function startNetwork(state: LabState, net: NetworkState, started: 
       podLogDir: join(logs, 'pods'),
     };
     await writeFile(join(dir, 'agent.json'), JSON.stringify(cfg, null, 2));
-    await writeFile(join(dir, 'kube-proxy.yaml'), kubeProxyConfig({ kubeconfig: creds.proxy, node: n.name, clusterCIDRs: clusterAddressing(c.index).podCIDRs, mode: net.proxyMode }));
+    // kube-proxy exits when its config file is written, even with the same content: a second
+    // `lab up` must not touch the file of a kube-proxy that still runs.
+    const proxyConfig = kubeProxyConfig({ kubeconfig: creds.proxy, node: n.name, clusterCIDRs: clusterAddressing(c.index).podCIDRs, mode: net.proxyMode });
+    const proxyFile = join(dir, 'kube-proxy.yaml');
+    if ((await readFile(proxyFile, 'utf8').catch(() => '')) !== proxyConfig) await writeFile(proxyFile, proxyConfig);
     keep(net, `${n.name}.node-agent`, () => startProcess({ command: 'ip', args: ['netns', 'exec', n.netns, process.execPath, dist('lab', 'node-agent', 'main.js'), join(dir, 'agent.json')], log: join(logs, `${n.name}.node-agent.log`) }), started);
     keep(net, `${n.name}.kube-proxy`, () => startProcess({ command: 'ip', args: ['netns', 'exec', n.netns, join(state.binDir, 'kube-proxy'), `--config=${join(dir, 'kube-proxy.yaml')}`], log: join(logs, `${n.name}.kube-proxy.log`) }), started);
   }

@@ -6,10 +6,13 @@ import { birdConfig, frrConfig, parseBirdProtocols, parseFrrSummary } from './ro
 const plan = planNetwork('abc123', parseMembers('member-1=eastus'));
 
 describe('lab router', () => {
-  test('BIRD accepts any LAN node of AS 64512 for both families and installs ECMP routes', () => {
+  test('BIRD accepts any eBGP LAN node for both families, iBGP and MD5 on their own ports, and installs ECMP routes', () => {
     const conf = birdConfig(plan, '/lab/router/bird.log');
-    expect(conf).toContain('neighbor range 192.0.2.0/24 as 64512');
-    expect(conf).toContain('neighbor range 2001:db8:0:1::/64 as 64512');
+    expect(conf).toContain('neighbor range 192.0.2.0/24 external');
+    expect(conf).toContain('neighbor range 2001:db8:0:1::/64 external');
+    expect(conf).toContain('local 192.0.2.1 port 1790 as 64513; neighbor range 192.0.2.0/24 port 1790 internal');
+    expect(conf).toContain('local 2001:db8:0:1::1 port 1790 as 64513; neighbor range 2001:db8:0:1::/64 port 1790 internal');
+    expect(conf).toMatch(/port 1791 as 64513; neighbor range 192.0.2.0\/24 port 1791 external;[^}]*password "fleetlb-lab"/);
     expect(conf).toContain('merge paths on limit 8');
     expect(conf).toContain('local 192.0.2.1 as 64513');
     // Template and protocol names must differ (BIRD refuses a symbol defined twice).
@@ -22,6 +25,8 @@ describe('lab router', () => {
     expect(conf).toContain('bgp listen range 192.0.2.0/24 peer-group NODES');
     expect(conf).toContain('bgp listen range 2001:db8:0:1::/64 peer-group NODES6');
     expect(conf).toContain('no bgp ebgp-requires-policy');
+    expect(conf).toContain('neighbor NODES remote-as external');
+    expect(conf).toContain('neighbor NODES6 remote-as external');
     expect(conf.match(/maximum-paths 8/g)).toHaveLength(2);
   });
 

@@ -1,15 +1,27 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run } from './netns.js';
-import { LAN_V4_PREFIX, LAN_V6_PREFIX, NODE_ASN, type NetworkPlan } from './network-plan.js';
+import { LAN_V4_PREFIX, LAN_V6_PREFIX, type NetworkPlan } from './network-plan.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { isRunning, logTail, startProcess, type ProcessRecord } from './processes.js';
 
 /**
  * The lab's BGP router: BIRD 2 by default, FRR on request. Either accepts any node of the LAN as
- * a neighbour (AS 64512) without listing it, for IPv4 and IPv6, and installs ECMP routes in the
- * router namespace's kernel table. Short timers (keepalive 3 s, hold 9 s) keep tests quick.
+ * an eBGP neighbour (AS 64512 as the nodes use, or any other ASN but the router's, 4-octet ones
+ * included) without listing it, for IPv4 and IPv6, and installs ECMP routes in the router
+ * namespace's kernel table. Short timers (keepalive 3 s, hold 9 s) keep tests quick.
+ *
+ * BIRD also accepts, each on its own port (BIRD tells sessions apart by local port; FRR listens on
+ * one port and picks a listen range's peer group by the neighbour's address alone, so it cannot):
+ * iBGP neighbours (the router's own AS) on LAB_IBGP_PORT, and eBGP neighbours signing with TCP MD5
+ * (password LAB_BGP_PASSWORD) on LAB_MD5_PORT. (The neighbour port of those ranges is only there
+ * to set them apart: BIRD locks a protocol on neighbour address and port, and refuses to start a
+ * second one on the same range and port.)
  */
+
+export const LAB_IBGP_PORT = 1790;
+export const LAB_MD5_PORT = 1791;
+export const LAB_BGP_PASSWORD = 'fleetlb-lab';
 
 export type RouterKind = 'bird' | 'frr';
 
@@ -32,8 +44,19 @@ template bgp node_v6 {
   hold time 9; keepalive time 3; connect retry time 1; error wait time 1,5;
   ipv6 { import all; export none; };
 }
-protocol bgp nodes from node_v4 { neighbor range ${LAN_V4_PREFIX}.0/24 as ${NODE_ASN}; dynamic name "node"; }
-protocol bgp nodes6 from node_v6 { neighbor range ${LAN_V6_PREFIX}::/64 as ${NODE_ASN}; dynamic name "nodesix"; }
+protocol bgp nodes from node_v4 { neighbor range ${LAN_V4_PREFIX}.0/24 external; dynamic name "node"; }
+protocol bgp nodes6 from node_v6 { neighbor range ${LAN_V6_PREFIX}::/64 external; dynamic name "nodesix"; }
+protocol bgp inodes from node_v4 {
+  local ${r.lan.v4} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 port ${LAB_IBGP_PORT} internal; dynamic name "nodeibgp";
+  direct; # on the LAN: next hops are neighbours, as for eBGP
+}
+protocol bgp inodes6 from node_v6 {
+  local ${r.lan.v6} port ${LAB_IBGP_PORT} as ${r.asn}; neighbor range ${LAN_V6_PREFIX}::/64 port ${LAB_IBGP_PORT} internal; dynamic name "nodeibgpsix"; direct;
+}
+protocol bgp mnodes from node_v4 {
+  local ${r.lan.v4} port ${LAB_MD5_PORT} as ${r.asn}; neighbor range ${LAN_V4_PREFIX}.0/24 port ${LAB_MD5_PORT} external; dynamic name "nodemd";
+  password "${LAB_BGP_PASSWORD}";
+}
 `;
 }
 
@@ -47,11 +70,11 @@ router bgp ${r.asn}
  no bgp ebgp-requires-policy
  timers bgp 3 9
  neighbor NODES peer-group
- neighbor NODES remote-as ${NODE_ASN}
+ neighbor NODES remote-as external
  neighbor NODES timers connect 1
  bgp listen range ${LAN_V4_PREFIX}.0/24 peer-group NODES
  neighbor NODES6 peer-group
- neighbor NODES6 remote-as ${NODE_ASN}
+ neighbor NODES6 remote-as external
  neighbor NODES6 timers connect 1
  bgp listen range ${LAN_V6_PREFIX}::/64 peer-group NODES6
  address-family ipv4 unicast

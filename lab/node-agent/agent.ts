@@ -153,6 +153,9 @@ export class NodeAgent {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
       local = await this.admit(pod);
     }
+    // Credentials may fail at first (the node authorizer has not yet seen the pod bound to us):
+    // never start a fleetlb container without them; the failed reconcile is retried.
+    if (!local.kubeconfig && (pod.spec?.containers ?? []).some((c) => containerKind(c.image) === 'fleetlb')) local.kubeconfig = await this.podCredentials(pod);
     let requeueAfterMs = 0;
     const policy = pod.spec?.restartPolicy ?? 'Always';
     for (const c of local.containers.values()) {
@@ -192,13 +195,6 @@ export class NodeAgent {
       local.ips = [addr.v4, addr.v6];
       local.netns = `${this.cfg.node.netns}-p${ordinal}`;
       await createSandbox({ netns: local.netns, veth: `vp${ordinal}`, ips: local.ips });
-    }
-    if ((pod.spec?.containers ?? []).some((c) => containerKind(c.image) === 'fleetlb')) {
-      // The node authorizer may not know the pod yet (a fresh binding): the container start retries.
-      local.kubeconfig = await this.podCredentials(pod).catch((err: Error) => {
-        this.log.warn('no pod token yet; retried when the container starts', { pod: key, error: err.message });
-        return undefined;
-      });
     }
     return local;
   }
@@ -253,8 +249,6 @@ export class NodeAgent {
     let argv: string[];
     const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '', ...env };
     if (kind === 'fleetlb') {
-      // Without its token the container would fall back to no credentials at all: fail the start instead.
-      local.kubeconfig ??= await this.podCredentials(pod);
       argv = [process.execPath, join(this.cfg.repoRoot, 'bin', 'fleetlb.js'), ...fleetlbArgs(c.spec)];
       childEnv.KUBECONFIG = local.kubeconfig;
       childEnv.KUBERNETES_SERVICE_HOST = this.cfg.apiserver.address;

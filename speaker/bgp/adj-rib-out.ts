@@ -75,10 +75,18 @@ export class AdjRibOut {
     return a;
   }
 
+  /** Routes with equal keys share UPDATEs. Memoised per route object: a table holds thousands. */
   private attrKey(r: Route): string {
-    const a = this.attributesFor(r);
-    return JSON.stringify([r.prefix.afi, a.localPref, a.communities, a.largeCommunities, a.nextHop]);
+    let k = this.keys.get(r);
+    if (k === undefined) {
+      const a = this.attributesFor(r);
+      k = JSON.stringify([r.prefix.afi, a.localPref, a.communities, a.largeCommunities, a.nextHop]);
+      this.keys.set(r, k);
+    }
+    return k;
   }
+
+  private keys = new WeakMap<Route, string>();
 
   /** UPDATEs that bring the peer from what it has to what we want; records the result as sent. */
   changes(): UpdateMessage[] {

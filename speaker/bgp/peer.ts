@@ -1,4 +1,3 @@
-import { createConnection, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { BGP_PORT } from './constants.js';
 import { decodeMessage, encodeMessage } from './codec.js';
@@ -6,6 +5,7 @@ import { Framer } from './header.js';
 import type { BgpMessage } from './messages.js';
 import { isLinkLocalV6, parseAddress } from './prefix.js';
 import type { Route } from './routes.js';
+import { connectTcp, type TcpOptions } from './tcp-socket.js';
 import { Session, validateSessionConfig, type ConnectionInfo, type SessionAction, type SessionConfig, type SessionEvent, type SessionState, type TimerName } from './session.js';
 
 /**
@@ -28,7 +28,7 @@ export interface Connection {
 }
 
 export interface Transport {
-  connect(opts: { host: string; port: number; localAddress?: string }, handlers: ConnectionHandlers): Connection;
+  connect(opts: TcpOptions, handlers: ConnectionHandlers): Connection;
 }
 
 export interface Clock {
@@ -42,6 +42,14 @@ export interface PeerConfig extends SessionConfig {
   peerAddress: string;
   peerPort?: number;
   sourceAddress?: string;
+  /** TCP MD5 signature key (RFC 2385). */
+  password?: string;
+}
+
+/** TTL of our packets: 1 towards a directly connected eBGP peer (as BIRD and FRR do), 255 multi-hop, the system's default on iBGP. */
+export function sessionTtl(c: Pick<PeerConfig, 'localAsn' | 'peerAsn' | 'multiHop'>): number | undefined {
+  if (c.localAsn === c.peerAsn) return undefined;
+  return c.multiHop ? 255 : 1;
 }
 
 export type PeerEvent =
@@ -65,7 +73,7 @@ export const nodeTransport: Transport = {
       closed = true;
       h.onClose(reason);
     };
-    const sock: Socket = createConnection({ host: opts.host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+    const sock = connectTcp(opts);
     sock.setNoDelay(true);
     sock.on('connect', () => h.onConnect({ localAddress: sock.localAddress ?? '', remoteAddress: sock.remoteAddress ?? '' }));
     sock.on('data', (d: Buffer) => h.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
@@ -117,6 +125,7 @@ export class BgpPeer {
     private readonly deps: { transport?: Transport; clock?: Clock; interfaces?: InterfaceLookup; now?: () => number } = {},
   ) {
     const errors = validateSessionConfig(config);
+    if (config.password !== undefined && (config.password === '' || Buffer.byteLength(config.password) > 80)) errors.push('the TCP MD5 password must be 1..80 octets');
     if (errors.length) throw new RangeError(`invalid BGP peer ${config.peerAddress}: ${errors.join('; ')}`);
     this.session = new Session(config);
   }
@@ -196,8 +205,15 @@ export class BgpPeer {
     const gen = ++this.generation;
     const framer = new Framer();
     const current = () => gen === this.generation;
+    const ttl = sessionTtl(this.config);
     this.conn = (this.deps.transport ?? nodeTransport).connect(
-      { host: this.config.peerAddress, port: this.config.peerPort ?? BGP_PORT, ...(this.config.sourceAddress ? { localAddress: this.config.sourceAddress } : {}) },
+      {
+        host: this.config.peerAddress,
+        port: this.config.peerPort ?? BGP_PORT,
+        ...(this.config.sourceAddress ? { localAddress: this.config.sourceAddress } : {}),
+        ...(this.config.password ? { md5Key: this.config.password } : {}),
+        ...(ttl ? { ttl } : {}),
+      },
       {
         onConnect: (info) => {
           if (!current()) return;

@@ -70,6 +70,7 @@ const sortUnique = <T>(xs: T[], key: (x: T) => string, cmp: (a: T, b: T) => numb
 export function routesFromAdvertisements(ads: Advertisement[]): { routes: Route[]; errors: string[] } {
   const errors: string[] = [];
   const merged = new Map<string, Route>();
+  const parsedCommunities = new Map<string, ReturnType<typeof parseCommunity>>();
   for (const ad of ads) {
     const p = parsePrefix(ad.prefix);
     if (!p) {
@@ -85,7 +86,9 @@ export function routesFromAdvertisements(ads: Advertisement[]): { routes: Route[
     const large: LargeCommunity[] = [];
     let bad = false;
     for (const c of ad.communities ?? []) {
-      const parsed = parseCommunity(c);
+      // Thousands of advertisements usually share a few community texts: parse each once.
+      let parsed = parsedCommunities.get(c);
+      if (!parsedCommunities.has(c)) parsedCommunities.set(c, (parsed = parseCommunity(c)));
       if (!parsed) {
         errors.push(`${JSON.stringify(c)} is not a community (want 65000:100, large:1:2:3 or a well-known name)`);
         bad = true;
@@ -106,8 +109,8 @@ export function routesFromAdvertisements(ads: Advertisement[]): { routes: Route[
   }
   const routes = [...merged.values()].map((r) => ({
     ...r,
-    communities: sortUnique(r.communities, String, (a, b) => a - b),
-    largeCommunities: sortUnique(r.largeCommunities, (x) => x.join(':'), (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
+    communities: r.communities.length < 2 ? r.communities : sortUnique(r.communities, String, (a, b) => a - b),
+    largeCommunities: r.largeCommunities.length < 2 ? r.largeCommunities : sortUnique(r.largeCommunities, (x) => x.join(':'), (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]),
   }));
   return { routes, errors };
 }

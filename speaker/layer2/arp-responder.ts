@@ -11,6 +11,11 @@ export interface ResponderHooks {
 /** Gratuitous announcements on takeover: at once, then thinning out (MetalLB repeats for 5 s). */
 export const TAKEOVER_BURST_MS: readonly number[] = [0, 200, 500, 1000, 2000, 4000];
 
+/** Call `send` after each delay, as long as `still()` holds then (the address is still ours, the fence open). */
+export function sendBurst(delaysMs: readonly number[], still: () => boolean, send: () => void): void {
+  for (const delay of delaysMs) setTimeout(() => still() && send(), delay).unref();
+}
+
 /**
  * Answers ARP requests for the IPv4 addresses this node announces, on one interface, and sends
  * gratuitous ARPs when it takes an address over. The addresses are never added to an interface.
@@ -50,14 +55,11 @@ export class ArpResponder {
   /** Start answering for `ip`, announcing it with a gratuitous ARP after each delay. */
   announce(ip: string, burstMs: readonly number[] = [0, 200, 400]): void {
     this.ips.add(ip);
-    for (const delay of burstMs) {
-      setTimeout(() => {
-        if (!this.ips.has(ip) || (this.hooks.canAnswer && !this.hooks.canAnswer())) return;
-        this.socket.send(gratuitousArp(ip, this.socket.mac));
-        this.counters.gratuitous++;
-        this.hooks.count?.('gratuitous', ip);
-      }, delay).unref();
-    }
+    sendBurst(burstMs, () => this.ips.has(ip) && (!this.hooks.canAnswer || this.hooks.canAnswer()), () => {
+      this.socket.send(gratuitousArp(ip, this.socket.mac));
+      this.counters.gratuitous++;
+      this.hooks.count?.('gratuitous', ip);
+    });
   }
 
   withdraw(ip: string): void {

@@ -1,4 +1,4 @@
-import type { ResponderHooks } from './arp-responder.js';
+import { sendBurst, type ResponderHooks } from './arp-responder.js';
 import { decodeNeighborSolicitation, neighborAdvertisementFor, unsolicitedAdvertisement } from './ndp.js';
 import { ETH_P_IPV6, PacketSocket } from './packet-socket.js';
 
@@ -38,14 +38,11 @@ export class NdpResponder {
 
   announce(ip: string, burstMs: readonly number[]): void {
     this.ips.add(ip);
-    for (const delay of burstMs) {
-      setTimeout(() => {
-        if (!this.ips.has(ip) || (this.hooks.canAnswer && !this.hooks.canAnswer())) return;
-        this.socket.send(unsolicitedAdvertisement(ip, this.socket.mac, ip));
-        this.counters.gratuitous++;
-        this.hooks.count?.('gratuitous', ip);
-      }, delay).unref();
-    }
+    sendBurst(burstMs, () => this.ips.has(ip) && (!this.hooks.canAnswer || this.hooks.canAnswer()), () => {
+      this.socket.send(unsolicitedAdvertisement(ip, this.socket.mac, ip));
+      this.counters.gratuitous++;
+      this.hooks.count?.('gratuitous', ip);
+    });
   }
 
   withdraw(ip: string): void {

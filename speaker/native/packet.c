@@ -1,4 +1,5 @@
 // fleetlb's raw link-layer socket for the speaker: AF_PACKET, which raw-socket cannot open.
+// (It also opens BGP's TCP sockets with options node:net lacks: tcpSocket.)
 // It only moves bytes: frames are built and parsed in TypeScript (speaker/layer2/*.ts).
 // Non-blocking, with a libuv poll for readability, so closing is immediate and no thread blocks.
 #define _GNU_SOURCE
@@ -231,6 +232,101 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// tcpSocket(family: 4 | 6, opts: { md5Peer?: string, md5Key?: string, ttl?: number, bind?: string })
+//   -> fd of a non-blocking TCP socket, not yet connected, for net.Socket({ fd }).connect(): the
+// TCP MD5 signature key (RFC 2385) and the TTL must be on the socket before the SYN leaves, and
+// node:net cannot set either.
+static int get_str(napi_env env, napi_value obj, const char *name, char *buf, size_t n) {
+  bool has = false;
+  napi_value v;
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return 0;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return -1;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined) return 0;
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, n, &len) != napi_ok || len >= n - 1) return -1;
+  return 1;
+}
+
+static int parse_sockaddr(int family, const char *s, struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (family == 4) {
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    *len = sizeof *a;
+    return inet_pton(AF_INET, s, &a->sin_addr) == 1;
+  }
+  struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+  a->sin6_family = AF_INET6;
+  *len = sizeof *a;
+  return inet_pton(AF_INET6, s, &a->sin6_addr) == 1;
+}
+
+static napi_value TcpSocket(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family = 0;
+  char peer[64] = {0}, key[TCP_MD5SIG_MAXKEYLEN + 2] = {0}, bindto[64] = {0};
+  int32_t ttl = 0;
+  int hasPeer = -1, hasKey = -1, hasBind = -1;
+  if (argc >= 2 && get_int(env, argv[0], &family) && (family == 4 || family == 6)) {
+    hasPeer = get_str(env, argv[1], "md5Peer", peer, sizeof peer);
+    hasKey = get_str(env, argv[1], "md5Key", key, sizeof key);
+    hasBind = get_str(env, argv[1], "bind", bindto, sizeof bindto);
+    bool has = false;
+    napi_value v;
+    if (napi_has_named_property(env, argv[1], "ttl", &has) == napi_ok && has && napi_get_named_property(env, argv[1], "ttl", &v) == napi_ok) {
+      napi_valuetype t;
+      napi_typeof(env, v, &t);
+      if (t != napi_undefined && (!get_int(env, v, &ttl) || ttl < 1 || ttl > 255)) hasPeer = -1;
+    }
+  }
+  if (hasPeer < 0 || hasKey < 0 || hasBind < 0 || (hasKey == 1 && hasPeer != 1)) {
+    napi_throw_type_error(env, NULL, "tcpSocket(family: 4 | 6, { md5Peer?: string, md5Key?: string (<= 80 octets), ttl?: 1..255, bind?: string })");
+    return NULL;
+  }
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(SOCK_STREAM)", errno);
+  const char *what = NULL;
+  if (hasKey == 1) {
+    struct tcp_md5sig sig;
+    memset(&sig, 0, sizeof sig);
+    socklen_t len;
+    if (!parse_sockaddr(family, peer, &sig.tcpm_addr, &len)) {
+      close(fd);
+      napi_throw_type_error(env, NULL, "tcpSocket: md5Peer is not an address of the socket's family");
+      return NULL;
+    }
+    sig.tcpm_keylen = (uint16_t)strlen(key);
+    memcpy(sig.tcpm_key, key, sig.tcpm_keylen);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig) < 0) what = "setsockopt(TCP_MD5SIG)";
+  }
+  if (!what && ttl > 0) {
+    int t = ttl;
+    if (family == 4 ? setsockopt(fd, IPPROTO_IP, IP_TTL, &t, sizeof t) < 0 : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &t, sizeof t) < 0) what = "setsockopt(TTL)";
+  }
+  if (!what && hasBind == 1) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!parse_sockaddr(family, bindto, &ss, &len)) {
+      close(fd);
+      napi_throw_type_error(env, NULL, "tcpSocket: bind is not an address of the socket's family");
+      return NULL;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) what = "bind";
+  }
+  if (what) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, what, e);
+  }
+  napi_value out;
+  CHECK(env, napi_create_int32(env, fd, &out));
+  return out;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_default, NULL},
@@ -239,6 +335,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
+      {"tcpSocket", NULL, TcpSocket, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

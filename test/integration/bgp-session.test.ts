@@ -2,10 +2,14 @@ import { expect, test } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { routerSessions } from '../../lab/router.js';
+import { LAB_BGP_PASSWORD, LAB_IBGP_PORT, LAB_MD5_PORT, routerSessions } from '../../lab/router.js';
 import type { NodePlan } from '../../lab/network-plan.js';
 import type { Advertisement } from '../../speaker/bgp/routes.js';
+import { cutBgpRules, hasCommunity, hasLarge, nsExec as nsExecIn, routerView as routerViewOf } from '../support/bgp-router.js';
 import { describeAsRoot, eventually, testLab, type TestLab } from '../support/lab.js';
+
+const nsExec = (lab: TestLab, where: string, command: string[], input?: string) => nsExecIn({ dir: lab.dir, network: lab.network! }, where, command, input);
+const routerView = (lab: TestLab, prefix: string) => routerViewOf({ dir: lab.dir, network: lab.network! }, prefix);
 
 /**
  * fleetlb's own BGP speaker (speaker/bgp) against the lab's real router (BIRD by default, FRR with
@@ -64,42 +68,6 @@ class Speaker {
     clearTimeout(t);
   }
 }
-
-/**
- * Run a command in a lab namespace. (Not lab.exec: its runCommand writes stdin to commands that
- * exit without reading it, and an EPIPE from that escapes as an uncaught error.)
- */
-function nsExec(lab: TestLab, where: string, command: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const net = lab.network!;
-  const netns = where === 'router' ? net.plan.router.netns : net.plan.nodes.find((n) => n.name === where)!.netns;
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    if (input !== undefined && child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-    }
-  });
-}
-
-/** What the router knows about one prefix: BGP attributes (text) and the kernel route. */
-async function routerView(lab: TestLab, prefix: string): Promise<{ bgp: string; kernel: string }> {
-  const net = lab.network!;
-  const v6 = prefix.includes(':');
-  const bgp = net.router === 'bird'
-    ? await nsExec(lab, 'router', ['birdc', '-s', join(lab.dir, 'router', 'bird.ctl'), 'show', 'route', 'all', 'for', prefix])
-    : await nsExec(lab, 'router', ['vtysh', '--vty_socket', join(lab.dir, 'router'), '-c', `show bgp ${v6 ? 'ipv6' : 'ipv4'} unicast ${prefix}`]);
-  const kernel = await nsExec(lab, 'router', ['ip', ...(v6 ? ['-6'] : []), 'route', 'show', prefix.replace(/\/(32|128)$/, '')]);
-  return { bgp: bgp.stdout, kernel: kernel.stdout };
-}
-
-const hasCommunity = (text: string, hi: number, lo: number) => new RegExp(`\\(${hi},${lo}\\)|Community: .*\\b${hi}:${lo}\\b`).test(text);
-const hasLarge = (text: string, g: number, a: number, b: number) => new RegExp(`\\(${g}, ${a}, ${b}\\)|Large Community: .*\\b${g}:${a}:${b}\\b`).test(text);
 
 async function established(lab: TestLab, addr: string): Promise<void> {
   const net = lab.network!;
@@ -174,6 +142,71 @@ describeAsRoot('BGP speaker against the lab router', () => {
     }
   });
 
+  test('iBGP (the router\'s AS, BIRD\'s iBGP port): LOCAL_PREF and communities reach the router, no AS in the path', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    expect(net.router).toBe('bird'); // the lab's iBGP port is BIRD's (lab/router.ts)
+    const node = net.plan.nodes.find((n) => n.cluster === 'member-1')!;
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_IBGP_PORT, localAsn: net.plan.router.asn }, [
+      { prefix: '198.51.100.205', communities: ['64512:11'], localPref: 150 },
+      { prefix: '2001:db8:100::cd', localPref: 120 },
+    ]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      const v4 = await eventually('198.51.100.205 in the router', async () => {
+        const v = await routerView(lab, '198.51.100.205/32');
+        return v.kernel.includes(`via ${node.lan.v4}`) ? v : undefined;
+      }, 10_000, 100);
+      expect(v4.bgp).toMatch(/BGP\.local_pref: 150/);
+      expect(v4.bgp).toMatch(/BGP\.as_path:\s*$/m);
+      expect(hasCommunity(v4.bgp, 64512, 11)).toBe(true);
+      const v6 = await eventually('2001:db8:100::cd in the router', async () => {
+        const v = await routerView(lab, '2001:db8:100::cd/128');
+        return v.kernel.includes('via') ? v : undefined;
+      }, 10_000, 100);
+      expect(v6.bgp).toMatch(/BGP\.local_pref: 120/);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('a 4-octet ASN over eBGP (AS 4200000001 in OPEN\'s capability and the AS_PATH)', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    const node = net.plan.nodes.filter((n) => n.cluster === 'member-1')[1]!;
+    const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4, localAsn: 4_200_000_001 }, [{ prefix: '198.51.100.208', communities: ['64512:12'] }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      const v = await eventually('198.51.100.208 in the router', async () => {
+        const r = await routerView(lab, '198.51.100.208/32');
+        return r.kernel.includes(`via ${node.lan.v4}`) ? r : undefined;
+      }, 10_000, 100);
+      expect(v.bgp).toMatch(/BGP\.as_path: 4200000001\s*$|Paths: .*\n\s*4200000001\b|^\s*4200000001\s*$/m);
+      expect(hasCommunity(v.bgp, 64512, 12)).toBe(true);
+    } finally {
+      await sp.stop();
+    }
+  });
+
+  test('TCP MD5 (BIRD\'s MD5 port): the right password connects, a wrong one never does', async () => {
+    const lab = await testLab();
+    const net = lab.network!;
+    expect(net.router).toBe('bird'); // the lab's MD5 port is BIRD's (lab/router.ts)
+    const [node, other] = net.plan.nodes.filter((n) => n.cluster === 'member-1');
+    const wrong = Speaker.start(lab, other!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: 'not-the-password', connectTimeoutMs: 1500 }, [{ prefix: '198.51.100.207' }]);
+    const sp = Speaker.start(lab, node!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: LAB_BGP_PASSWORD }, [{ prefix: '198.51.100.206' }]);
+    try {
+      await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
+      await eventually('198.51.100.206 in the router', async () => ((await routerView(lab, '198.51.100.206/32')).kernel.includes(`via ${node!.lan.v4}`) ? true : undefined), 10_000, 100);
+      // The router drops SYNs not signed with its key: the wrong key times out, again and again.
+      await wrong.wait('two timed-out connects', () => wrong.events.filter((x) => x.event === 'state' && x.to === 'Active' && String(x.reason).includes('connect timed out')).length >= 2, 15_000);
+      expect(wrong.has((e) => e.event === 'state' && e.to === 'OpenSent')).toBe(false);
+      expect((await routerView(lab, '198.51.100.207/32')).kernel.trim()).toBe('');
+    } finally {
+      await Promise.all([sp.stop(), wrong.stop()]);
+    }
+  });
+
   test('a silently cut link: the router drops the route at hold-timer expiry, and so does the speaker', async () => {
     const lab = await testLab();
     const net = lab.network!;
@@ -185,8 +218,7 @@ describeAsRoot('BGP speaker against the lab router', () => {
       await eventually('198.51.100.204 in the router', async () => ((await routerView(lab, '198.51.100.204/32')).kernel.includes('via') ? true : undefined), 10_000, 100);
 
       // Drop BGP in both directions inside the node: nothing is sent, no FIN, no RST.
-      const rules = `table inet ${table} {\n chain in { type filter hook input priority -10; tcp sport 179 drop; }\n chain out { type filter hook output priority -10; tcp dport 179 drop; }\n}\n`;
-      const cut = await nsExec(lab, node.name, ['nft', '-f', '-'], rules);
+      const cut = await nsExec(lab, node.name, ['nft', '-f', '-'], cutBgpRules(table, [179]));
       expect(cut.stderr).toBe('');
       const t0 = Date.now();
       await eventually('the route gone from the router', async () => (!(await routerView(lab, '198.51.100.204/32')).kernel.trim() ? true : undefined), 20_000, 100);

@@ -10,6 +10,7 @@ import { isNotFound, type KubeClient } from '../runtime/kube-client.js';
 import type { Logger } from '../runtime/logger.js';
 import { CoreResources, type ResourceRef } from '../runtime/resource.js';
 import { heartbeatBoundMs, judgeHealth, memberAgent } from './member-health.js';
+import { forgetMember, recordMemberHealth } from './metrics.js';
 
 /**
  * Membership on the hub: a MemberCluster gets namespace fleet-member-<name>, a Role and
@@ -104,6 +105,7 @@ export class MembershipController {
     const now = new Date();
     const agent = memberAgent(imc?.status?.agentStatus);
     const judged = judgeHealth(agent, boundMs, now);
+    recordMemberHealth(name, judged.healthy.status === 'True', agent?.lastReceivedHeartbeat, now);
     const gen = mc.metadata.generation;
     let conditions = setCondition(mc.status?.conditions, { type: MemberClusterConditions.ReadyToJoin, status: 'True', reason: 'NamespaceAndRoleReady', message: `namespace ${ns} and its Role are ready for the member agent` }, gen, now);
     conditions = setCondition(conditions, judged.joined, gen, now);
@@ -152,6 +154,7 @@ export class MembershipController {
     if (!agentLeft) ctx.log.warn('member agent did not confirm leaving; removing its namespace anyway', { member: name, healthy: judged.healthy.status });
     await client.delete(CoreResources.namespaces, ns);
     await client.mergePatch(MemberClusterKind, name, undefined, { metadata: { finalizers: (mc.metadata.finalizers ?? []).filter((f) => f !== Finalizers.memberCluster), resourceVersion: mc.metadata.resourceVersion } });
+    forgetMember(name);
     ctx.log.info('member left the fleet', { member: name });
     return;
   }

@@ -138,6 +138,25 @@ export class L2Probes {
     return list.items.map((o) => o.status?.node).filter((n): n is string => !!n).sort();
   }
 
+  /**
+   * The node that announces the Service and serves the client (curl answers, the router's
+   * neighbour entry names its MAC), the same before and after any takeover burst: a node that
+   * came back may be taking its addresses back, and a round must start from a quiet state.
+   */
+  async settledAnnouncer(namespace: string, name: string, vip: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last: string | undefined;
+    while (Date.now() < deadline) {
+      const a = await this.announcers(namespace, name);
+      // curl first: it is what makes the router resolve the VIP at all.
+      const now = a.length === 1 && (await this.curl(vip, 1000)) && (await this.routerMac(vip)) === (await this.nodeMac(a[0]!)) ? a[0] : undefined;
+      if (now && now === last) return now;
+      last = now;
+      await sleep(now ? 4500 : 200);
+    }
+    throw new Error(`no settled announcer for ${namespace}/${name} within ${timeoutMs} ms`);
+  }
+
   /** PID of the running speaker process on a node, and whether its pod is ready. */
   async speaker(node: string): Promise<{ pid?: number; ready: boolean }> {
     const pods = await this.client.list<SpeakerPod>(CoreResources.pods, { namespace: FLEETLB_NAMESPACE, labelSelector: 'app.kubernetes.io/component=speaker' });

@@ -79,22 +79,7 @@ export default async function l2FailoverBench(): Promise<BenchResult> {
       const mode = i % 2 === 0 ? 'sigkill' : 'link-down';
       // Settle: every speaker ready, one announcer, and the client's path through it.
       await until('every speaker ready', async () => ((await Promise.all(probes.nodes.map((n) => probes.speaker(n)))).every((s) => s.ready && s.pid) ? true : undefined), 120_000);
-      const serving = () =>
-        until('one announcer serving', async () => {
-          const a = await probes.announcers(NS, 'kuard');
-          if (a.length !== 1) return undefined;
-          // curl first: it is what makes the router resolve the VIP at all.
-          return (await probes.curl(vip, 1000)) && (await probes.routerMac(vip)) === macs.get(a[0]!) ? a[0] : undefined;
-        }, 60_000);
-      // Settled: the same announcer before and after any takeover burst (a node that came back
-      // may be taking its addresses back), so each round starts from a quiet state.
-      let from = await serving();
-      for (let settled = false, tries = 0; !settled && tries < 5; tries++) {
-        await sleep(4500);
-        const again = await serving();
-        settled = again === from;
-        from = again;
-      }
+      const from = await probes.settledAnnouncer(NS, 'kuard', vip, 90_000);
       const to = probes.nodes.find((n) => n !== from)!;
       const toMac = macs.get(to)!;
       const servedByNew = async () => (await probes.curl(vip, 250)) !== undefined && (await probes.routerMac(vip)) === toMac;

@@ -30,9 +30,8 @@ interface Ctx {
   kubectl: (args: string[], input?: string) => Promise<string>;
 }
 
-async function start(router: RouterKind): Promise<Ctx> {
-  const dir = await mkdtemp(join(tmpdir(), `fleetlb-bgp-${router}-`));
-  await chmod(dir, 0o755);
+/** Start a lab in `dir` (made by the caller, so a lab that fails or times out is still taken down). */
+async function start(router: RouterKind, dir: string): Promise<Ctx> {
   const state = await labUp({ dir, members: `${MEMBER}=eastus`, nodesPerMember: 2, router });
   await labDeploy({ dir });
   const lab = new TestLab(state);
@@ -44,10 +43,10 @@ async function start(router: RouterKind): Promise<Ctx> {
   return { lab, net: { dir, network: state.network! }, kubectl };
 }
 
-async function stop(c: Ctx | undefined): Promise<void> {
-  if (!c) return;
-  await labDown({ dir: c.lab.dir });
-  await rm(c.lab.dir, { recursive: true, force: true });
+async function stop(dir: string | undefined): Promise<void> {
+  if (!dir) return;
+  await labDown({ dir }).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
 }
 
 function bgpObjects(c: Ctx, withIbgp: boolean): string {
@@ -92,10 +91,14 @@ async function speakerPid(c: Ctx, node: string): Promise<number | undefined> {
 function scenario(router: RouterKind) {
   describe(`with ${router}`, () => {
     let c: Ctx | undefined;
+    let dir: string | undefined;
     beforeAll(async () => {
-      if (isRoot()) c = await start(router);
-    }, 240_000);
-    afterAll(async () => stop(c), 60_000);
+      if (!isRoot()) return;
+      dir = await mkdtemp(join(tmpdir(), `fleetlb-bgp-${router}-`));
+      await chmod(dir, 0o755);
+      c = await start(router, dir);
+    }, 600_000);
+    afterAll(async () => stop(dir), 120_000);
 
     test('every node announces the VIPs (ECMP) with communities and local preference; status and sessions readable; a killed speaker\'s path goes at once, a cut one at hold expiry; deleting the Service withdraws', async () => {
       const ctx = c!;

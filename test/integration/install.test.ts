@@ -13,7 +13,7 @@ import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describeAsRoot, eventually, fleetlb, runCommand, type CommandResult } from '../support/lab.js';
 import { deployment, service } from '../support/manifests.js';
-import { IPAddressPoolKind, ServiceL2StatusKind, type ServiceL2Status } from '../../api/metallb.js';
+import { BGPPeerKind, IPAddressPoolKind, ServiceBGPStatusKind, ServiceL2StatusKind, type BGPPeer, type ServiceBGPStatus, type ServiceL2Status } from '../../api/metallb.js';
 
 /**
  * `fleetlb install` and `uninstall` on a fleet of their own (a hub and one member, so nothing
@@ -131,6 +131,23 @@ describeAsRoot('fleetlb install', () => {
     expect(explainL2.stdout).toContain(`ARP/NDP from node ${l2.status!.node}`);
     expect(explainL2.stdout).toMatch(/IP: 198\.51\.100\.(6[4-9]|7[0-9]) from pool explain/);
     expect(explainL2.stdout).toContain('Diagnosis: the IP is allocated, has ready endpoints and is announced.');
+  }, 180_000);
+
+  test('explain names the peers a BGP Service is announced to, with the session state', async () => {
+    const router = lab.network!.plan.router;
+    ok(await kubectlApply(MEMBER, [
+      `apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: lab-router, namespace: fleetlb-system}\nspec: {myASN: 64512, peerASN: ${router.asn}, peerAddress: ${router.lan.v4}}`,
+      'apiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: explain, namespace: fleetlb-system}\nspec: {ipAddressPools: [explain]}',
+    ].join('\n---\n')), 'a BGP peer and advertisement');
+    const bgp = await eventually('a ServiceBGPStatus for explain/web with an Established session', async () => {
+      const items = (await member.list<ServiceBGPStatus>(ServiceBGPStatusKind, { labelSelector: `${Labels.metallbServiceName}=web,${Labels.metallbServiceNamespace}=explain` })).items;
+      const peer = await member.find<BGPPeer>(BGPPeerKind, 'lab-router', FleetLBNamespace);
+      const up = peer?.status?.sessions?.some((x) => x.state === 'Established');
+      return items[0]?.status?.peers?.includes('lab-router') && up ? items[0] : undefined;
+    }, 120_000);
+    const out = ok(await fleetlb(['explain', 'service', 'explain/web', '--kubeconfig', kubeconfig(MEMBER)]), 'explain service (BGP)');
+    expect(out.stdout).toContain(`BGP from node ${bgp.status!.node} to lab-router (${router.lan.v4}:179, Established since `);
+    expect(out.stdout).toContain('BGPAdvertisement explain');
   }, 180_000);
 
   test('installing again changes nothing, and no component was refused by RBAC', async () => {

@@ -125,7 +125,7 @@ describeAsRoot('layer-2 speaker in the lab', () => {
 
   test('killing the announcing speaker moves the announcement: gratuitous ARP from the new node, curl works again', async () => {
     await allSpeakersReady();
-    const from = await announcer();
+    const from = await probes.settledAnnouncer(NS, 'kuard', v4, 90_000);
     const to = probes.nodes.find((n) => n !== from)!;
     const toMac = await probes.nodeMac(to);
     const pcap = join(state.dir, 'l2-failover.pcap');
@@ -146,7 +146,7 @@ describeAsRoot('layer-2 speaker in the lab', () => {
 
   test('a speaker cut off from its API server falls silent before its Lease expires: two nodes never answer the same request', async () => {
     await allSpeakersReady();
-    const cut = await announcer();
+    const cut = await probes.settledAnnouncer(NS, 'kuard', v4, 90_000);
     const other = probes.nodes.find((n) => n !== cut)!;
     const [cutMac, otherMac] = [await probes.nodeMac(cut), await probes.nodeMac(other)];
     const apiserver = state.network!.plan.apiserverAddress[cluster]!;

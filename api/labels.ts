@@ -74,6 +74,8 @@ export const Labels = {
   loadBalancer: 'fleetlb.io/load-balancer',
   /** On BGPPeers `fleetlb bgp-peer create` wrote: the peer's name. */
   bgpPeer: 'fleetlb.io/bgp-peer',
+  /** On an IPAddressPool ("true"): its addresses are internal; MultiClusterServices asking for an internal address take them. */
+  internalPool: 'fleetlb.io/internal',
 } as const;
 
 /** Value of Labels.endpointSliceManagedBy on EndpointSlices fleetlb writes for imported services. */

@@ -60,6 +60,18 @@ export const ServiceExportReasons = {
   ConflictFound: 'ConflictFound',
 } as const;
 
+/**
+ * Reasons of Conflict=True on an export, the MCS API's (KEP-1645); several are joined by commas.
+ * Type and port conflicts leave the export out of the import; the others only flag it.
+ */
+export const ServiceExportConflictReasons = {
+  TypeConflict: 'TypeConflict',
+  PortConflict: 'PortConflict',
+  SessionAffinityConflict: 'SessionAffinityConflict',
+  SessionAffinityConfigConflict: 'SessionAffinityConfigConflict',
+  IPFamilyConflict: 'IPFamilyConflict',
+} as const;
+
 /** Condition types on a MultiClusterService (IS-VALID column). */
 export const MultiClusterServiceConditions = {
   Valid: 'Valid',
@@ -159,6 +171,8 @@ export interface InternalServiceExportSpec {
   ports: ServicePort[];
   serviceReference: ExportedObjectReference;
   type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** fleetlb: the Service has clusterIP None, so it imports as Headless. */
+  headless?: boolean;
   isDNSLabelConfigured?: boolean;
   isInternalLoadBalancer?: boolean;
   publicIPResourceID?: string;

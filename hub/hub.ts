@@ -8,6 +8,8 @@ import { loggerFor, type Logger } from '../runtime/logger.js';
 import { DEFAULT_MISSED_HEARTBEATS } from './member-health.js';
 import { MembershipController } from './membership-controller.js';
 import { HUB_FIELD_MANAGER, PlacementController } from './placement-controller.js';
+import { DefaultLivenessPolicy } from './endpoint-liveness.js';
+import { ServiceImportController } from './service-import-controller.js';
 
 /**
  * `fleetlb hub`: membership and placement on the hub cluster, until the signal aborts. One
@@ -33,6 +35,7 @@ export async function runHub(opts: HubOptions, signal: AbortSignal): Promise<voi
   const missedHeartbeats = opts.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
   const membership = new MembershipController({ client, events, log: log.child({ controller: 'membercluster' }), missedHeartbeats });
   const placement = new PlacementController({ client, discovery: new Discovery(client), events, log: log.child({ controller: 'placement' }), missedHeartbeats, resyncMs: opts.resyncMs });
+  const imports = new ServiceImportController({ client, events, log: log.child({ controller: 'serviceimport' }), liveness: { ...DefaultLivenessPolicy, missedHeartbeats } });
   const health = new HealthServer();
   let ready = false;
   health.addReadyCheck('controllers', () => ready || 'starting');
@@ -40,10 +43,10 @@ export async function runHub(opts: HubOptions, signal: AbortSignal): Promise<voi
   log.info('hub starting', { missedHeartbeats, resyncMs: opts.resyncMs });
   const aborted = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   // Informers retry until they have listed; the hub is ready once every cache is filled.
-  void Promise.race([Promise.all([membership.start(), placement.start()]), aborted]).then(() => (ready = !signal.aborted));
+  void Promise.race([Promise.all([membership.start(), placement.start(), imports.start()]), aborted]).then(() => (ready = !signal.aborted));
   await aborted;
   log.info('hub stopping');
-  await Promise.all([membership.stop(), placement.stop()]);
+  await Promise.all([membership.stop(), placement.stop(), imports.stop()]);
   await health.close();
   client.close();
 }

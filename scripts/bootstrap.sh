@@ -41,7 +41,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # optional packages in the lock and `npm ci` then refuses it as out of sync.
   npm install --no-fund --no-audit
 else
+  # The AF_PACKET addon is built by npm install; rebuild it when its source has changed since.
+  addon=speaker/native/build/Release/fleetlb_packet.node
+  if [ ! -f "$addon" ] || [ speaker/native/packet.c -nt "$addon" ]; then
+    say "rebuilding the AF_PACKET addon"
+    npm run --silent install
+  fi
   npm run --silent build
+fi
+
+# Every lab node runs a kube-proxy and the tests start small labs beside the shared one: the
+# default of 128 inotify instances per user runs out ("too many open files").
+if [ "$(id -u)" -eq 0 ] && [ "$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 512)" -lt 512 ]; then
+  say "raising fs.inotify.max_user_instances to 512 for the lab"
+  sysctl -qw fs.inotify.max_user_instances=512
 fi
 
 say "resolving the lab's Kubernetes binaries"

@@ -5,6 +5,7 @@ import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import type { ProtocolHandler, SpeakerContext } from '../protocol.js';
 import type { SpeakerView } from '../view.js';
 import { BGP_PORT } from './constants.js';
+import { speakerMetrics } from '../metrics.js';
 import { bgpMetrics, peerLabel } from './metrics.js';
 import { BgpPeer, type PeerConfig, type Transport } from './peer.js';
 import { planBgp, type BgpPlan, type PeerPlan } from './plan.js';
@@ -47,6 +48,7 @@ export class BgpHandler implements ProtocolHandler {
   private queued = false;
   private view: SpeakerView | undefined;
   private readonly live = new Map<string, Live>();
+  private announcedIps = new Map<string, string>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   /** Last status written per peer key, so an unchanged one is not written again. */
@@ -195,7 +197,19 @@ export class BgpHandler implements ProtocolHandler {
     bgpMetrics.updatesTotal.remove({ peer: l.label });
   }
 
+  /** metallb_speaker_announced{protocol="bgp"}: the addresses this node sends to some peer. */
+  private recordAnnounced(plan: BgpPlan): void {
+    const want = new Map<string, string>();
+    for (const [key, s] of plan.services) for (const ip of s.ips) want.set(ip, key);
+    for (const [ip, service] of this.announcedIps) {
+      if (want.get(ip) !== service) speakerMetrics.announced.remove({ service, protocol: 'bgp', node: this.ctx.node, ip });
+    }
+    for (const [ip, service] of want) speakerMetrics.announced.set({ service, protocol: 'bgp', node: this.ctx.node, ip }, 1);
+    this.announcedIps = want;
+  }
+
   private async publishServices(plan: BgpPlan): Promise<void> {
+    this.recordAnnounced(plan);
     const desired = new Map([...plan.services].map(([k, v]) => [k, { namespace: v.namespace, name: v.name, peers: v.peers }]));
     const text = JSON.stringify([...desired]);
     if (text === this.publishedServices) return;
@@ -260,6 +274,8 @@ export class BgpHandler implements ProtocolHandler {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const [key, l] of [...this.live]) this.close(key, l, 'the speaker is stopping');
     await this.chain;
+    for (const [ip, service] of this.announcedIps) speakerMetrics.announced.remove({ service, protocol: 'bgp', node: this.ctx.node, ip });
+    this.announcedIps.clear();
     if (handover) {
       // Our entries on the BGPPeers and our ServiceBGPStatus objects go with us.
       for (const key of this.written.keys()) {

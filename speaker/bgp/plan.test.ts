@@ -37,7 +37,7 @@ describe('planBgp', () => {
       { prefix: '198.51.100.10', communities: ['64512:666', '64512:7', 'large:64512:1:2'], localPref: 150, aggregationLength: 32, aggregationLengthV6: 120 },
       { prefix: '2001:db8:100::a', communities: ['64512:666', '64512:7', 'large:64512:1:2'], localPref: 150, aggregationLength: 32, aggregationLengthV6: 120 },
     ]);
-    expect(p.services.get('app/web')).toEqual({ namespace: 'app', name: 'web', peers: ['router'] });
+    expect(p.services.get('app/web')).toEqual({ namespace: 'app', name: 'web', peers: ['router'], ips: ['198.51.100.10', '2001:db8:100::a'] });
   });
 
   test('ETP Local: only nodes with a local ready endpoint; no ready endpoint at all: nobody', () => {

@@ -38,8 +38,8 @@ export interface PeerPlan {
 
 export interface BgpPlan {
   peers: PeerPlan[];
-  /** Service key → the BGPPeers (names) its addresses go to from this node. */
-  services: Map<string, { namespace: string; name: string; peers: string[] }>;
+  /** Service key → the BGPPeers (names) its addresses go to from this node, and those addresses. */
+  services: Map<string, { namespace: string; name: string; peers: string[]; ips: string[] }>;
   /** Problems with advertisements (bad community), for events/logs. */
   problems: string[];
 }
@@ -165,6 +165,7 @@ export function planBgp(view: SpeakerView, objs: BgpObjects, defaults: { routerI
   const reported = new Set<string>();
   for (const svc of view.services) {
     const to = new Set<string>();
+    const sent = new Set<string>();
     for (const ip of svc.ips) {
       const e = eligibility(svc, ip, ads, view.pools, view.nodes);
       if (!e.nodes.includes(view.node)) continue;
@@ -187,10 +188,11 @@ export function planBgp(view: SpeakerView, objs: BgpObjects, defaults: { routerI
           if (ad.peers.length > 0 && !ad.peers.includes(peer)) continue;
           routes.push(route);
           to.add(peer);
+          sent.add(ip);
         }
       }
     }
-    if (to.size) plan.services.set(svc.key, { namespace: svc.namespace, name: svc.name, peers: [...to].sort() });
+    if (to.size) plan.services.set(svc.key, { namespace: svc.namespace, name: svc.name, peers: [...to].sort(), ips: [...sent] });
   }
   for (const p of mine) plan.peers.push({ key: `${p.namespace}/${p.name}`, ...p, routes: byPeer.get(p.name) ?? [] });
   return plan;

@@ -6,6 +6,7 @@ import { runUntilSignalled } from './signals.js';
 import { DEFAULT_EXCLUDED_INTERFACES } from '../speaker/layer2/interfaces.js';
 import { BgpHandler } from '../speaker/bgp/handler.js';
 import { DEFAULT_SPEAKER_TIMINGS, runSpeaker } from '../speaker/speaker.js';
+import { examplesText } from './help.js';
 
 interface Options {
   node?: string;
@@ -59,6 +60,7 @@ export function speakerCommand(): Command {
     .option('--lease-duration <ms>', 'how long a speaker Lease stays valid after a renewal', millis, d.leaseDurationMs)
     .option('--renew-interval <ms>', 'how often the speaker Leases are read and ours renewed', millis, d.renewIntervalMs)
     .option('--fence-margin <ms>', 'how long before our Lease could expire for peers we stop answering', millis, d.fenceMarginMs)
+    .addHelpText('after', examplesText(['NODE_NAME=$(hostname) fleetlb speaker --kubeconfig member-1.kubeconfig', 'fleetlb speaker --lease-duration 3000 --renew-interval 600   # a large cluster: fewer Lease writes, slower failover']))
     .action(async (o: Options) => {
       const node = o.node ?? process.env.NODE_NAME;
       if (!node) throw new FleetlbError(ErrorCodes.CLI_USAGE, 'the speaker needs its node name: give --node or set NODE_NAME (fieldRef spec.nodeName)');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
@@ -18,10 +19,26 @@ export function cliClient(kubeconfig?: string): KubeClient {
   return new KubeClient(loadKubeConfig(kubeconfig), { fieldManager: 'fleetlb-cli' });
 }
 
+/**
+ * A CRD established a moment ago can still answer 503 "storage is (re)initializing" for a few
+ * seconds; the request was not processed, so asking again is safe.
+ */
+async function withStorageRetry<T>(call: () => Promise<T>, budgetMs = 15_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 503) || Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 /** The API server's own refusal (it names the field) as one sentence, instead of a stack. */
 export async function explained<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await withStorageRetry(call);
   } catch (err) {
     if (err instanceof ApiError) throw new FleetlbError(ErrorCodes.KUBE_API_ERROR, `${what} failed: ${err.message}`, { cause: err });
     const code = (err as NodeJS.ErrnoException).code;

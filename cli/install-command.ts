@@ -67,7 +67,7 @@ async function install(o: InstallOptions): Promise<void> {
   }
 }
 
-async function uninstall(o: { kubeconfig?: string; role: string; hubKubeconfig?: string; memberName?: string; purge?: boolean }): Promise<void> {
+async function uninstall(o: { kubeconfig?: string; role: string; hubKubeconfig?: string; memberName?: string; purge?: boolean; timeout: string }): Promise<void> {
   const r = role(o.role);
   const set = installSet(r, repoRoot());
   const kube = client(o.kubeconfig);
@@ -75,7 +75,7 @@ async function uninstall(o: { kubeconfig?: string; role: string; hubKubeconfig?:
   try {
     if (hub) {
       if (!o.memberName) throw new FleetlbError(ErrorCodes.CLI_USAGE, '--member-name is required with --hub-kubeconfig.');
-      await explained('leaving the hub', () => leaveMember(hub, o.memberName!, say));
+      await explained('leaving the hub', () => leaveMember(hub, o.memberName!, seconds(o.timeout) * 1000, (l) => say(`  ${l}`)));
     }
     await explained('deleting fleetlb', () => deleteManifests(kube, set, !!o.purge, say));
     say(o.purge ? 'fleetlb removed, with its CRDs and namespace (and every object of those kinds).' : 'fleetlb removed; its CRDs and the fleetlb-system namespace (pools, peers) are kept: --purge removes them too.');
@@ -105,7 +105,8 @@ export function installCommands(): Command[] {
     .option('--hub-kubeconfig <file>', 'member: the hub to leave')
     .option('--member-name <name>', 'member: its MemberCluster name on the hub')
     .option('--purge', 'also delete fleetlb\'s CRDs and namespace, and so every pool, peer and export')
+    .option('--timeout <duration>', 'member: how long to wait for the hub to confirm the member left', '120s')
     .addHelpText('after', examplesText(['fleetlb uninstall --kubeconfig m1.kubeconfig --role member --hub-kubeconfig hub.kubeconfig --member-name member-1']))
-    .action((o: { kubeconfig?: string; role: string; hubKubeconfig?: string; memberName?: string; purge?: boolean }) => uninstall(o));
+    .action((o: { kubeconfig?: string; role: string; hubKubeconfig?: string; memberName?: string; purge?: boolean; timeout: string }) => uninstall(o));
   return [installCmd, uninstallCmd];
 }

@@ -169,10 +169,25 @@ export function hubKubeconfig(server: string, token: string, caPem?: string): st
   }, null, 2) + '\n';
 }
 
-/** The hub side of a member leaving: the MemberCluster (the hub then cleans up), its identity and token. */
-export async function leaveMember(hub: KubeClient, member: string, progress: (l: string) => void): Promise<void> {
+/**
+ * The hub side of a member leaving: the MemberCluster goes first while the member agent still
+ * runs, so the agent can confirm it removed what was placed and the hub lets the object go; only
+ * then its identity and token. Without a confirmation the hub finishes by itself once the
+ * heartbeat bound has passed.
+ */
+export async function leaveMember(hub: KubeClient, member: string, timeoutMs: number, progress: (l: string) => void): Promise<void> {
   const sa = memberAgentServiceAccount(member);
-  if (await hub.delete(MemberClusterKind, member)) progress(`hub: MemberCluster ${member} deleted (the hub removes what was placed and fleet-member-${member})`);
+  if (await hub.delete(MemberClusterKind, member)) {
+    progress(`hub: MemberCluster ${member} deleted; waiting for its agent to confirm it left`);
+    const deadline = Date.now() + timeoutMs;
+    while (await hub.find(MemberClusterKind, member)) {
+      if (Date.now() > deadline) {
+        progress(`hub: ${member} has not confirmed leaving within ${Math.round(timeoutMs / 1000)} s; the hub removes it once its heartbeat is overdue`);
+        break;
+      }
+      await sleep(500);
+    }
+  }
   await hub.delete(CoreResources.secrets, `${sa}-token`, FleetLBNamespace);
   await hub.delete(CoreResources.serviceAccounts, sa, FleetLBNamespace);
 }

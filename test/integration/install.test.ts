@@ -159,8 +159,10 @@ describeAsRoot('fleetlb install', () => {
 
   test('uninstall leaves the hub and removes the components, keeping pools and CRDs', async () => {
     const un = ok(await fleetlb(['uninstall', '--kubeconfig', kubeconfig(MEMBER), '--role', 'member', '--hub-kubeconfig', kubeconfig('hub'), '--member-name', MEMBER]), 'uninstall member');
-    expect(un.stderr).toContain(`hub: MemberCluster ${MEMBER} deleted`);
-    await eventually('the MemberCluster is gone', async () => ((await hub.find(MemberClusterKind, MEMBER)) ? undefined : true), 60_000);
+    expect(un.stderr).toContain(`hub: MemberCluster ${MEMBER} deleted; waiting for its agent to confirm it left`);
+    expect(un.stderr).not.toMatch(/has not confirmed leaving/);
+    expect(await hub.find(MemberClusterKind, MEMBER)).toBeUndefined();
+    expect(await hub.find(CoreResources.namespaces, `fleet-member-${MEMBER}`).then((n) => n === undefined || !!n.metadata.deletionTimestamp)).toBe(true);
     await eventually('the member\'s workloads are gone', async () => {
       const left = await member.list(CoreResources.pods, { namespace: FleetLBNamespace });
       return left.items.length === 0 ? true : undefined;

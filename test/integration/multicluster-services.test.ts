@@ -2,11 +2,10 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
 import { memberNamespace } from '../../api/labels.js';
 import { InternalServiceExportKind, ServiceImportKind, type InternalServiceExport, type ServiceImport } from '../../api/networking.js';
-import { labDeploy } from '../../lab/deploy.js';
 import { findCondition } from '../../runtime/conditions.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources } from '../../runtime/resource.js';
-import { eventually, testLab, uniqueName, type TestLab } from '../support/lab.js';
+import { eventually, ownDeployedFleet, uniqueName, type TestLab } from '../support/lab.js';
 
 /**
  * Multi-cluster services on the lab fleet, with `fleetlb hub` running as a pod with its own RBAC.
@@ -16,6 +15,7 @@ import { eventually, testLab, uniqueName, type TestLab } from '../support/lab.js
  */
 
 let lab: TestLab;
+let fleet: { lab: TestLab; down: () => Promise<void> } | undefined;
 let hub: KubeClient;
 const ns = uniqueName('mcs');
 
@@ -43,9 +43,9 @@ async function conflictOf(cluster: string) {
 }
 
 beforeAll(async () => {
-  lab = await testLab();
+  fleet = await ownDeployedFleet('mcs');
+  lab = fleet.lab;
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'mcs-test' });
-  await labDeploy({ dir: lab.dir });
   for (const m of lab.members) {
     await eventually(`${m.name} joined`, async () => {
       const mc = await hub.find<MemberCluster>(MemberClusterKind, m.name);
@@ -59,7 +59,8 @@ afterAll(async () => {
   for (const m of lab.members) await hub.delete(InternalServiceExportKind, `${ns}-kuard`, memberNamespace(m.name)).catch(() => false);
   await hub.delete(CoreResources.namespaces, ns).catch(() => false);
   hub.close();
-});
+  await fleet?.down();
+}, 120_000);
 
 test('exports from two members become one ServiceImport listing both, neither conflicted', async () => {
   await hub.create(InternalServiceExportKind, exportOf('member-1', '2026-01-01T00:00:01Z', 8080));

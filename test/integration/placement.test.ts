@@ -2,12 +2,11 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
 import { memberNamespace } from '../../api/labels.js';
 import { ClusterResourcePlacementKind, WorkKind, type ClusterResourcePlacement, type Work } from '../../api/placement.js';
-import { labDeploy } from '../../lab/deploy.js';
 import { LAB_HEARTBEAT_SECONDS, setUpMemberships } from '../../lab/memberships.js';
 import { findCondition } from '../../runtime/conditions.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources, type KubeObject, type ResourceRef } from '../../runtime/resource.js';
-import { describeAsRoot, eventually, testLab, uniqueName, type CommandResult, type TestLab } from '../support/lab.js';
+import { describeAsRoot, eventually, ownDeployedFleet, uniqueName, type CommandResult, type TestLab } from '../support/lab.js';
 
 /**
  * The walkthrough's placement on the lab fleet (hub; member-1 and member-2 in eastus; member-3 in
@@ -23,6 +22,7 @@ const MISSED_HEARTBEATS = 3; // deploy/hub/deployment.yaml
 const BOUND_MS = LAB_HEARTBEAT_SECONDS * MISSED_HEARTBEATS * 1000;
 
 let lab: TestLab;
+let fleet: { lab: TestLab; down: () => Promise<void> } | undefined;
 const clients = new Map<string, KubeClient>();
 const c = (name: string) => clients.get(name) as KubeClient;
 const created: string[] = [];
@@ -61,10 +61,10 @@ ${policy ? `  policy: ${policy}\n` : ''}`), `apply CRP ${name}`);
 }
 
 beforeAll(async () => {
-  lab = await testLab();
+  fleet = await ownDeployedFleet('placement');
+  lab = fleet.lab;
   for (const cl of lab.state.clusters) clients.set(cl.name, new KubeClient(lab.kubeConfig(cl.name), { fieldManager: 'placement-test' }));
   // Idempotent: fleetlb as users deploy it, and every member joined.
-  await labDeploy({ dir: lab.dir });
   for (const m of lab.members) {
     await eventually(`${m.name} joined and healthy`, async () => {
       const mc = await c('hub').find<MemberCluster>(MemberClusterKind, m.name);
@@ -81,11 +81,9 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const name of created) await c('hub').delete(ClusterResourcePlacementKind, name).catch(() => false);
   for (const name of created) await c('hub').delete(CoreResources.namespaces, name).catch(() => false);
-  // Leave the fleet as it was: every member's agent running and joined.
-  await lab.kubectl('member-3', ['-n', 'fleetlb-system', 'scale', 'deployment/fleetlb-member-agent', '--replicas=2']);
-  await setUpMemberships(lab.state).catch(() => undefined);
   for (const cl of clients.values()) cl.close();
-});
+  await fleet?.down();
+}, 120_000);
 
 describeAsRoot('placement on the lab fleet', () => {
   test('kubectl get membercluster shows JOINED, AGE, the last heartbeat and the node count', async () => {

@@ -157,3 +157,29 @@ export function describeAsRoot(name: string, fn: () => void): void {
   process.stderr.write(`skipping "${name}": it needs root to create network namespaces\n`);
   describe.skip(`${name} (needs root)`, fn);
 }
+
+/**
+ * A fleet of its own (the default members) with fleetlb deployed, for suites whose deployed
+ * controllers would act on other suites' objects in the shared lab: the deployed allocator serves
+ * every class-less Service and the deployed hub judges every MemberCluster.
+ */
+export async function ownDeployedFleet(prefix: string): Promise<{ lab: TestLab; down: () => Promise<void> }> {
+  const { mkdtemp, chmod, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { labUp, labDown } = await import('../../lab/lab.js');
+  const { labDeploy } = await import('../../lab/deploy.js');
+  const dir = await mkdtemp(join(tmpdir(), `fleetlb-${prefix}-`));
+  await chmod(dir, 0o755);
+  const down = async () => {
+    await labDown({ dir }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const state = await labUp({ dir });
+    await labDeploy({ dir });
+    return { lab: new TestLab(state), down };
+  } catch (err) {
+    await down();
+    throw err;
+  }
+}

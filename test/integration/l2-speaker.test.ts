@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,6 +83,12 @@ function capture(file: string, filter: string[]): ChildProcess {
   return spawn('ip', ['netns', 'exec', state.network!.plan.client.netns, 'tcpdump', '-i', 'eth0', '-U', '-n', '-w', file, ...filter], { stdio: 'ignore' });
 }
 
+/** tcpdump writes the pcap header once it listens: under load that can take well over a second. */
+async function captureReady(file: string): Promise<void> {
+  await eventually(`tcpdump listening (${file})`, async () => ((await stat(file).catch(() => undefined))?.size ?? 0) >= 24 ? true : undefined, 15_000, 100);
+  await sleep(200);
+}
+
 async function stopCapture(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null) return;
   const closed = new Promise((r) => p.once('close', r));
@@ -130,7 +136,7 @@ describeAsRoot('layer-2 speaker in the lab', () => {
     const toMac = await probes.nodeMac(to);
     const pcap = join(state.dir, 'l2-failover.pcap');
     const tcpdump = capture(pcap, ['arp']);
-    await sleep(1000);
+    await captureReady(pcap);
     try {
       // Keep the speaker dead (the node agent restarts it) until the other node serves the VIP.
       await probes.killSpeaker(from, async () => (await probes.announcers(NS, 'kuard')).includes(to) && (await probes.routerMac(v4)) === toMac && (await probes.curl(v4, 1000)) !== undefined, 30_000);
@@ -154,7 +160,7 @@ describeAsRoot('layer-2 speaker in the lab', () => {
     const block = ['OUTPUT', '-p', 'tcp', '-d', apiserver, '--dport', port, '-j', 'DROP'];
     const pcap = join(state.dir, 'l2-fence.pcap');
     const tcpdump = capture(pcap, ['arp']);
-    await sleep(1000);
+    await captureReady(pcap);
     let arping: Promise<unknown> | undefined;
     try {
       // A request every 50 ms for 8 s; the cut comes after 1 s.

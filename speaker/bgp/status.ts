@@ -4,6 +4,7 @@ import type { Condition } from '../../api/meta.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import { objectPath } from '../../runtime/resource.js';
+import { changesByService } from '../service-status.js';
 
 /**
  * What a node's BGP speaker publishes: its session to each BGPPeer (an entry of the BGPPeer's
@@ -55,24 +56,10 @@ export interface DesiredBGPStatus {
   peers: string[];
 }
 
-const keyOf = (o: ServiceBGPStatus) => `${o.status?.serviceNamespace ?? o.metadata.labels?.[Labels.metallbServiceNamespace] ?? ''}/${o.status?.serviceName ?? o.metadata.labels?.[Labels.metallbServiceName] ?? ''}`;
-
 /** What to create, update and delete so `existing` (this node's objects) matches `desired` (by Service key). Pure. */
 export function bgpStatusChanges(existing: readonly ServiceBGPStatus[], desired: ReadonlyMap<string, DesiredBGPStatus>) {
-  const changes = { create: [] as DesiredBGPStatus[], update: [] as { object: ServiceBGPStatus; peers: string[] }[], delete: [] as ServiceBGPStatus[] };
-  const kept = new Set<string>();
-  for (const o of existing) {
-    const key = keyOf(o);
-    const want = desired.get(key);
-    if (!want || kept.has(key) || !o.status?.node) {
-      changes.delete.push(o);
-      continue;
-    }
-    kept.add(key);
-    if ([...(o.status.peers ?? [])].sort().join(',') !== [...want.peers].sort().join(',')) changes.update.push({ object: o, peers: want.peers });
-  }
-  for (const [key, want] of desired) if (!kept.has(key)) changes.create.push(want);
-  return changes;
+  const c = changesByService(existing, desired, (o, want) => [...(o.status?.peers ?? [])].sort().join(',') !== [...want.peers].sort().join(','));
+  return { create: c.create, update: c.update.map((u) => ({ object: u.object, peers: u.want.peers })), delete: c.delete };
 }
 
 export async function reconcileServiceStatuses(

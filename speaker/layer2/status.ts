@@ -3,6 +3,7 @@ import { ServiceL2StatusKind, StatusNamePrefixes, type ServiceL2Status } from '.
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { ResourceRef } from '../../runtime/resource.js';
+import { changesByService } from '../service-status.js';
 
 /**
  * The ServiceL2Status objects of one node: one per Service it announces, naming the node and the
@@ -24,25 +25,10 @@ export interface StatusChanges {
   delete: ServiceL2Status[];
 }
 
-const keyOf = (o: ServiceL2Status) => `${o.status?.serviceNamespace ?? o.metadata.labels?.[Labels.metallbServiceNamespace] ?? ''}/${o.status?.serviceName ?? o.metadata.labels?.[Labels.metallbServiceName] ?? ''}`;
-
 /** What to create, update and delete so `existing` (this node's objects) matches `desired` (by Service key). Pure. */
 export function statusChanges(existing: readonly ServiceL2Status[], desired: ReadonlyMap<string, DesiredL2Status>): StatusChanges {
-  const changes: StatusChanges = { create: [], update: [], delete: [] };
-  const kept = new Set<string>();
-  for (const o of existing) {
-    const key = keyOf(o);
-    const want = desired.get(key);
-    if (!want || kept.has(key) || !o.status?.node) {
-      changes.delete.push(o);
-      continue;
-    }
-    kept.add(key);
-    const have = (o.status.interfaces ?? []).map((i) => i.name).sort();
-    if (have.join(',') !== [...want.interfaces].sort().join(',')) changes.update.push({ object: o, interfaces: want.interfaces });
-  }
-  for (const [key, want] of desired) if (!kept.has(key)) changes.create.push(want);
-  return changes;
+  const c = changesByService(existing, desired, (o, want) => (o.status?.interfaces ?? []).map((i) => i.name).sort().join(',') !== [...want.interfaces].sort().join(','));
+  return { create: c.create, update: c.update.map((u) => ({ object: u.object, interfaces: u.want.interfaces })), delete: c.delete };
 }
 
 export class L2StatusWriter {

@@ -71,6 +71,9 @@ export const HubCredential = {
   memberNameKey: 'memberName',
 } as const;
 
+/** The hub ServiceAccount (in fleetlb-system) a member's agent authenticates as. */
+export const memberAgentServiceAccount = (member: string): string => `member-agent-${member}`;
+
 /** Condition types an agent reports in InternalMemberCluster.status.agentStatus[].conditions. */
 export const AgentConditions = {
   Joined: 'Joined',

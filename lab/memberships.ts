@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { HubCredential, MemberClusterKind, type MemberCluster } from '../api/cluster.js';
+import { HubCredential, MemberClusterKind, memberAgentServiceAccount, type MemberCluster } from '../api/cluster.js';
 import { FleetLBNamespace, Labels } from '../api/labels.js';
 import { KubeClient } from '../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../runtime/resource.js';
@@ -20,11 +20,6 @@ import type { ClusterState, LabState } from './state.js';
 export const LAB_HEARTBEAT_SECONDS = 5;
 /** A lab lives hours; a week-long token spares rotating it (as the node agent's pod tokens). */
 const TOKEN_SECONDS = 7 * 24 * 3600;
-
-/** The hub ServiceAccount a member's agent authenticates as. */
-export function memberAgentServiceAccount(member: string): string {
-  return `member-agent-${member}`;
-}
 
 function client(c: ClusterState): KubeClient {
   const kc = new KubeConfig();

@@ -10,9 +10,8 @@ import {
 } from '@azure/core-rest-pipeline';
 import { ClusterGroup } from '../api/groups.js';
 import { FleetLBNamespace, Labels } from '../api/labels.js';
-import type { MemberCluster } from '../api/cluster.js';
+import { memberAgentServiceAccount, type MemberCluster } from '../api/cluster.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
-import { memberAgentServiceAccount } from './install.js';
 
 /**
  * `fleetlb fleet import-azure`: the members of an Azure Kubernetes Fleet Manager fleet as

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
-import { HubCredential, MemberClusterKind, type MemberCluster } from '../api/cluster.js';
+import { HubCredential, MemberClusterKind, memberAgentServiceAccount, type MemberCluster } from '../api/cluster.js';
 import { FleetLBNamespace, Labels } from '../api/labels.js';
 import { Discovery } from '../runtime/discovery.js';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
@@ -101,9 +101,6 @@ export async function waitWorkloads(kube: KubeClient, timeoutMs: number, progres
     await sleep(1000);
   }
 }
-
-/** The hub ServiceAccount a member's agent authenticates as (docs/install.md). */
-export const memberAgentServiceAccount = (member: string) => `member-agent-${member}`;
 
 export interface JoinOptions {
   member: string;

@@ -23,7 +23,7 @@ export function cliClient(kubeconfig?: string): KubeClient {
  * A CRD established a moment ago can still answer 503 "storage is (re)initializing" for a few
  * seconds; the request was not processed, so asking again is safe.
  */
-async function withStorageRetry<T>(call: () => Promise<T>, budgetMs = 15_000): Promise<T> {
+async function withStorageRetry<T>(call: () => Promise<T>, budgetMs = 30_000): Promise<T> {
   const deadline = Date.now() + budgetMs;
   for (;;) {
     try {

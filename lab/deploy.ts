@@ -61,6 +61,36 @@ function kubectl(state: LabState, c: ClusterState, args: string[]): Promise<{ co
   });
 }
 
+/**
+ * Every CRD Established and its objects listable. Established is not enough: the API server
+ * answers 503 "storage is (re)initializing" until a new CRD's watch cache has filled, which on a
+ * loaded machine took longer than a client's patience (seen in CI).
+ */
+export async function crdsServing(state: LabState, c: ClusterState, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // Only CustomResourceDefinitions become Established (crds/ also holds an admission policy).
+  const w = await kubectl(state, c, ['wait', '--for=condition=Established', `--timeout=${Math.round(timeoutMs / 1000)}s`, 'crd', '--all']);
+  if (w.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `fleetlb's CRDs did not become Established in ${c.name}.`, { details: w.out.trim().split('\n').slice(-5) });
+  const names = await kubectl(state, c, ['get', 'crd', '-o', 'jsonpath={range .items[*]}{.spec.names.plural}.{.spec.group}{"\\n"}{end}']);
+  const resources = names.out.split('\n').filter(Boolean).join(',');
+  if (names.code !== 0 || !resources) return;
+  for (;;) {
+    const r = await kubectl(state, c, ['get', resources, '--all-namespaces', '-o', 'name']);
+    if (r.code === 0) return;
+    if (Date.now() > deadline) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `fleetlb's CRDs in ${c.name} do not serve yet.`, { details: r.out.trim().split('\n').slice(-5) });
+    await sleep(500);
+  }
+}
+
+/** Apply crds/ to one lab cluster (idempotent, forcing ownership: suites share the CRDs) and wait until they serve. */
+export async function installCrds(state: LabState, cluster: string, root = repoRoot()): Promise<void> {
+  const c = state.clusters.find((x) => x.name === cluster);
+  if (!c) throw new FleetlbError(ErrorCodes.LAB_NOT_RUNNING, `The lab in ${state.dir} has no cluster ${cluster}.`);
+  const r = await kubectl(state, c, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetlb-crds-test', '-f', join(root, 'crds')]);
+  if (r.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `Applying crds/ to ${cluster} failed: read kubectl's answer below.`, { details: r.out.trim().split('\n').slice(-10) });
+  await crdsServing(state, c);
+}
+
 /** Workloads in fleetlb-system that are not available yet, as `kind/name (have/want)`. */
 async function unavailable(c: ClusterState): Promise<string[]> {
   const kc = new KubeConfig();
@@ -91,11 +121,7 @@ export async function labDeploy(opts: { dir?: string; timeoutMs?: number; progre
       if (batch.length === 0) continue;
       const r = await kubectl(state, c, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetlb-lab-deploy', ...batch.flatMap((p) => ['-f', p])]);
       if (r.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `Applying fleetlb to ${c.name} failed: read kubectl's answer below.`, { details: r.out.trim().split('\n').slice(-10) });
-      if (batch === crds) {
-        // Only CustomResourceDefinitions become Established (crds/ also holds an admission policy).
-        const w = await kubectl(state, c, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-        if (w.code !== 0) throw new FleetlbError(ErrorCodes.LAB_START_FAILED, `fleetlb's CRDs did not become Established in ${c.name}.`, { details: w.out.trim().split('\n').slice(-5) });
-      }
+      if (batch === crds) await crdsServing(state, c);
     }
     progress(`${c.name}: applied ${plan.paths.length} files`);
   }

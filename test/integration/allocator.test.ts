@@ -15,7 +15,7 @@ import { ALLOCATOR_LEASE, runMemberAgent } from '../../member-agent/agent.js';
 import { AddressReasons, AllocationReasons, EventReasons, PoolConditions, PoolReasons, ServiceConditions } from '../../member-agent/allocator/errors.js';
 import type { ServiceObject } from '../../member-agent/allocator/service.js';
 import type { PoolObject } from '../../member-agent/allocator/status.js';
-import { eventually, fleetlb, testLab, type CommandResult, type TestLab } from '../support/lab.js';
+import { eventually, fleetlb, testLab, type TestLab } from '../support/lab.js';
 import { serviceAccountKubeConfig, type ServiceAccountAccess } from '../support/service-account.js';
 
 /**
@@ -26,7 +26,6 @@ import { serviceAccountKubeConfig, type ServiceAccountAccess } from '../support/
 
 const CLUSTER = 'member-1';
 const SA = { name: 'fleetlb-member-agent', namespace: 'fleetlb-system' };
-const crdDir = new URL('../../crds/', import.meta.url).pathname;
 
 let lab: TestLab;
 let admin: KubeClient;
@@ -36,11 +35,6 @@ const ctrlNs = `alloc-sys-${suffix}`;
 const svcNs = `alloc-${suffix}`;
 const lbClass = `fleetlb.io/test-${suffix}`;
 let agent: { stop: AbortController; done: Promise<void> } | undefined;
-
-function ok(r: CommandResult, what: string): CommandResult {
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
-  return r;
-}
 
 function startAgent(namespace = ctrlNs, cls = lbClass): { stop: AbortController; done: Promise<void> } {
   const stop = new AbortController();
@@ -124,8 +118,7 @@ beforeAll(async () => {
   lab = await testLab();
   admin = new KubeClient(lab.kubeConfig(CLUSTER), { fieldManager: 'allocator-test' });
   // The CRDs, idempotently and forcing ownership (other suites install the same ones).
-  ok(await lab.kubectl(CLUSTER, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetlb-crds-test', '-f', crdDir]), 'installing crds/');
-  ok(await lab.kubectl(CLUSTER, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/ipaddresspools.metallb.io']), 'waiting for the pool CRD');
+  await lab.installCrds(CLUSTER);
   for (const ns of [ctrlNs, svcNs]) await admin.create(CoreResources.namespaces, { metadata: { name: ns, labels: { 'alloc-test': suffix } } });
   access = await serviceAccountKubeConfig(lab, CLUSTER, { dir: 'deploy/member-agent', serviceAccount: SA, roleNamespace: ctrlNs });
   agent = startAgent();

@@ -23,7 +23,6 @@ const crdDir = new URL('crds/', repo).pathname;
 const exampleDir = new URL('examples/', repo).pathname;
 const CLUSTERS = ['hub', 'member-1'] as const;
 type Cluster = (typeof CLUSTERS)[number];
-const TEST_FIELD_MANAGER = 'fleetlb-crds-test';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -58,9 +57,7 @@ const ns: Record<Cluster, string> = { hub: uniqueName('crds'), 'member-1': uniqu
 const clusterScoped: { cluster: Cluster; resource: string; name: string }[] = [];
 
 async function install(cluster: Cluster): Promise<void> {
-  // Server-side apply, forcing ownership: other test files may install the same CRDs concurrently.
-  ok(await lab.kubectl(cluster, ['apply', '--server-side', '--force-conflicts', `--field-manager=${TEST_FIELD_MANAGER}`, '-f', crdDir]), `installing crds/ on ${cluster}`);
-  ok(await lab.kubectl(cluster, ['wait', '--for=condition=Established', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)], { timeoutMs: 90_000 }), `waiting for the CRDs on ${cluster}`);
+  await lab.installCrds(cluster);
   ok(await lab.kubectl(cluster, ['create', 'namespace', ns[cluster]]), `creating namespace ${ns[cluster]}`);
 }
 

@@ -24,7 +24,6 @@ import { serviceAccountKubeConfig } from '../support/service-account.js';
 const MEMBER = 'member-1';
 const suffix = randomBytes(3).toString('hex');
 const ns = `ops-${suffix}`;
-const crdDir = new URL('../../crds/', import.meta.url).pathname;
 
 let lab: TestLab;
 let admin: KubeClient;
@@ -49,8 +48,7 @@ beforeAll(async () => {
   kubeconfig = lab.kubeconfigPath(MEMBER);
   admin = new KubeClient(lab.kubeConfig(MEMBER), { fieldManager: 'operator-test' });
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'operator-test' });
-  for (const c of [MEMBER, 'hub']) ok(await lab.kubectl(c, ['apply', '--server-side', '--force-conflicts', '--field-manager=fleetlb-crds-test', '-f', crdDir]), 'installing crds/');
-  ok(await lab.kubectl(MEMBER, ['wait', '--for=condition=Established', '--timeout=60s', ...['ipaddresspools', 'l2advertisements', 'bgpadvertisements', 'bgppeers'].map((p) => `crd/${p}.metallb.io`)]), 'waiting for CRDs');
+  for (const c of [MEMBER, 'hub']) await lab.installCrds(c);
   await admin.create(CoreResources.namespaces, { metadata: { name: ns } });
 }, 120_000);
 

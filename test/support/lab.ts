@@ -5,6 +5,7 @@ import { describe } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import type { NetworkState } from '../../lab/lab-network.js';
 import { isRoot } from '../../lab/netns.js';
+import { installCrds } from '../../lab/deploy.js';
 import { readState, type ClusterState, type LabState } from '../../lab/state.js';
 import { TEST_LAB_DIR_ENV } from './lab-env.js';
 import { repoRoot } from '../../runtime/repo-root.js';
@@ -80,6 +81,11 @@ export class TestLab {
     const netns = named[where];
     if (!netns) throw new Error(`no lab namespace ${where}`);
     return runCommand('ip', ['netns', 'exec', netns, ...command], { input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000 });
+  }
+
+  /** crds/ applied to one cluster (idempotent; suites share them), Established and serving. */
+  installCrds(name: string): Promise<void> {
+    return installCrds(this.state, name);
   }
 
   /** `kubectl apply -f -` with the given manifest text. */

@@ -12,8 +12,8 @@ import { isAvailable, workStatus, type ManifestOutcome } from './work-status.js'
  * The work applier: every Work in this member's hub namespace is applied here with server-side
  * apply, each object owned by the Work's AppliedWork (so deleting the AppliedWork lets the
  * garbage collector remove everything placed). Objects the Work no longer carries are deleted;
- * a periodic re-apply puts back what was changed on the member (drift); per-object failures are
- * written to the Work's status on the hub.
+ * a periodic re-apply puts back what was changed on the member (drift) unless the placement's
+ * whenToApply is IfNotDrifted; per-object failures are written to the Work's status on the hub.
  */
 
 export interface WorkApplierOptions {
@@ -98,6 +98,10 @@ export class WorkApplier {
     const outcomes: ManifestOutcome[] = [];
     const applied: AppliedResourceMeta[] = [];
     const manifests = work.spec.workload?.manifests ?? [];
+    // Fleet's whenToApply IfNotDrifted: a field someone changed on the member since (kubectl
+    // scale) is theirs; applying without force then fails with a conflict naming the field and
+    // its manager, reported on the Work, instead of putting the drift back.
+    const force = work.spec.applyStrategy?.whenToApply !== 'IfNotDrifted';
     for (const [ordinal, m] of manifests.entries()) {
       const r = await this.discovery.forKind(m.apiVersion, m.kind);
       if (!r) {
@@ -111,7 +115,7 @@ export class WorkApplier {
       }
       try {
         const obj = { ...m, metadata: { ...m.metadata, ownerReferences: [owner] } } as KubeObject;
-        const live = await this.applier.apply<KubeObject & ManifestOutcome['live'] & object>(r, obj, { force: true });
+        const live = await this.applier.apply<KubeObject & ManifestOutcome['live'] & object>(r, obj, { force });
         outcomes.push({ identifier: id, live: live as ManifestOutcome['live'] });
         applied.push({ ...id, uid: live.metadata.uid });
       } catch (err) {

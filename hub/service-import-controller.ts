@@ -1,5 +1,5 @@
 import { MemberClusterKind, type MemberCluster } from '../api/cluster.js';
-import { Finalizers, MemberNamespacePrefix } from '../api/labels.js';
+import { Finalizers, memberOfNamespace } from '../api/labels.js';
 import { InternalServiceExportKind, ServiceImportKind, type InternalServiceExport, type ServiceImport } from '../api/networking.js';
 import { conditionUnchanged, setCondition } from '../runtime/conditions.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../runtime/controller.js';
@@ -28,7 +28,7 @@ export interface ServiceImportControllerOptions {
 }
 
 const serviceKey = (ise: InternalServiceExport) => ise.spec.serviceReference.namespacedName;
-const clusterOf = (ise: InternalServiceExport) => (ise.metadata.namespace?.startsWith(MemberNamespacePrefix) ? ise.metadata.namespace.slice(MemberNamespacePrefix.length) : undefined);
+const clusterOf = (ise: InternalServiceExport) => memberOfNamespace(ise.metadata.namespace);
 
 export class ServiceImportController {
   readonly exports: Informer<InternalServiceExport>;

@@ -24,7 +24,8 @@ const rules = doc.spec.groups.flatMap((g) => g.rules);
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords or labels. */
 function metricNames(expr: string): string[] {
   const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/\b(by|on|without|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
-  const words = withoutLabels.match(/[a-zA-Z_:][a-zA-Z0-9_:]*(?!\s*\()/g) ?? [];
+  // Whole words only: a function's name must not match minus its last letter.
+  const words = withoutLabels.match(/[a-zA-Z_:][a-zA-Z0-9_:]*(?![a-zA-Z0-9_:]|\s*\()/g) ?? [];
   return [...new Set(words.filter((w) => /_/.test(w) && !['and', 'or', 'unless'].includes(w)))];
 }
 
@@ -47,5 +48,6 @@ describe('alert rules (deploy/optional/prometheus/alert-rules.yaml)', () => {
   test('the metric-name reader finds the names in an expression', () => {
     expect(metricNames('metallb_allocator_addresses_in_use_total >= on(pool) metallb_allocator_addresses_total and on(pool) x_total > 0')).toEqual(['metallb_allocator_addresses_in_use_total', 'metallb_allocator_addresses_total', 'x_total']);
     expect(metricNames('min by (pool) (fleetlb_allocator_pool_usable) == 0')).toEqual(['fleetlb_allocator_pool_usable']);
+    expect(metricNames('histogram_quantile(0.99, sum by (le) (rate(x_bucket[30m]))) > scalar(max(y_seconds))')).toEqual(['x_bucket', 'y_seconds']);
   });
 });

@@ -217,6 +217,7 @@ test('a member whose agent stops has its endpoints withdrawn from the importer w
     const mc = await hub.find<MemberCluster>(MemberClusterKind, 'member-2');
     const beat = Date.parse(memberAgent(mc?.status?.agentStatus)?.lastReceivedHeartbeat ?? '');
     const deadline = beat + (mc?.spec.heartbeatPeriodSeconds ?? 60) * 1000 * DEFAULT_MISSED_HEARTBEATS;
+    process.stderr.write(`member-2's endpoints withdrawn ${((goneAt - deadline) / 1000).toFixed(2)} s after its heartbeat deadline (bound ${DeadClusterBoundMs / 1000} s)\n`);
     // Not before the deadline (the heartbeat decides), and within the bound after it (the poll adds up to 250 ms).
     expect(goneAt).toBeGreaterThanOrEqual(deadline - 500);
     expect(goneAt - deadline).toBeLessThanOrEqual(DeadClusterBoundMs + 500);

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, FleetlbError } from '../runtime/errors.js';
 import { repoRoot } from '../runtime/repo-root.js';
+import { runCommand, type CommandResult } from './run-command.js';
 import type { LabState } from './state.js';
 import { parseKuardAnswer, podOrigin, shortAnswer, type Captures, type CommandStep, type CurlStep, type KuardAnswer, type Step, type StepContext } from './walkthrough-steps.js';
 
@@ -12,12 +12,6 @@ import { parseKuardAnswer, podOrigin, shortAnswer, type Captures, type CommandSt
  * user types it and its real output, waits (bounded) where the walkthrough says to check, and
  * returns what every step printed, for the end-to-end test to assert on.
  */
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Where commands run; `labShell` is the real one. */
 export interface WalkthroughShell {
@@ -31,6 +25,8 @@ export interface WalkthroughShell {
   /** Progress beside the transcript (waiting, retrying). */
   note(line: string): void;
 }
+
+export type { CommandResult };
 
 export interface Answer extends KuardAnswer {
   /** The cluster and node whose pod CIDR holds the pod's first address. */
@@ -47,22 +43,6 @@ export interface StepRecord {
 
 const POLL_MS = 2000;
 const CURL_TIMEOUT_S = 3;
-
-/** Run a command to completion, collecting its output; never throws for a non-zero exit. */
-export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number }): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    // A command that exits without reading its input must not turn into an uncaught EPIPE.
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 /** The real shell over a lab: its kubectl, the built fleetlb, `ip netns exec`. */
 export function labShell(state: LabState, print: { out: (l: string) => void; note: (l: string) => void }): WalkthroughShell {

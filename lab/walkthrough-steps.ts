@@ -209,7 +209,7 @@ export function poolSteps(members: readonly LabMember[], mode: AdvertiseMode, ro
 export interface WalkthroughOptions {
   /** The members in eastus that get the workload (the walkthrough's aks-member-1 and -2). */
   eastus: [LabMember, LabMember];
-  /** Bounds, shorter in tests of a loaded machine are never needed: the defaults are generous. */
+  /** How long each check may take to show what the walkthrough shows (default 180 s: a busy machine is slow). */
   waitMs?: number;
   curls?: { min: number; max: number };
 }

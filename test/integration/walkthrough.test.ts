@@ -162,7 +162,7 @@ describeAsRoot('the Fleet Manager walkthrough on the lab fleet', () => {
     expect(new Set(answers.map((a) => a.cluster))).toEqual(new Set([m1.name, m2.name]));
     // member-3 is in westus: nothing placed there.
     expect(await c('member-3').find(CoreResources.namespaces, NS)).toBeUndefined();
-  });
+  }, 600_000);
 
   test(`scaling member-2's kuard to 0 (kubectl scale on the member, the placement told to leave drift alone) takes its pods out of the answers`, async () => {
     expect(ip).not.toBe('');
@@ -185,13 +185,13 @@ describeAsRoot('the Fleet Manager walkthrough on the lab fleet', () => {
     await kubectl(m2.name, ['-n', NS, 'scale', 'deployment/kuard', '--replicas=2']);
     await kubectl('hub', ['patch', 'clusterresourceplacement', NS, '--type=merge', '-p', JSON.stringify({ spec: { strategy: null } })]);
     await bothAnswer(target);
-  });
+  }, 600_000);
 
   test(`stopping member-2's agent withdraws its endpoints within the heartbeat deadline + ${DeadClusterBoundMs / 1000} s`, async () => {
     const target = hostPort(ip, KUARD_PORT);
     await bothAnswer(target);
     await withdrawnWhenAgentStops(target);
-  });
+  }, 600_000);
 
   test('the same with the VIP announced over BGP to the lab router', async () => {
     const router = state.network!.plan.router;
@@ -205,7 +205,7 @@ describeAsRoot('the Fleet Manager walkthrough on the lab fleet', () => {
     const target = hostPort(ip, KUARD_PORT);
     await bothAnswer(target);
     await withdrawnWhenAgentStops(target);
-  });
+  }, 600_000);
 
   test('the same with an IPv6 VIP (metallb.io/loadBalancerIPs on the MultiClusterService), over NDP', async () => {
     await runSteps(poolSteps([m1], 'ARP'), sh, { state });
@@ -227,7 +227,7 @@ describeAsRoot('the Fleet Manager walkthrough on the lab fleet', () => {
     const answers = await bothAnswer(target);
     expect(answers.every((a) => a.addrs.some((x) => x.includes(':')))).toBe(true);
     await withdrawnWhenAgentStops(target);
-  });
+  }, 600_000);
 });
 
 /**

@@ -97,6 +97,16 @@ function internalServiceImport(): InternalServiceImport {
   };
 }
 
+/** The deployed hub's /metrics, read from the node its pod runs on. */
+async function hubMetrics(): Promise<string> {
+  const pods = await hub.list<KubeObject & { spec?: { nodeName?: string }; status?: { podIP?: string; phase?: string } }>(CoreResources.pods, { namespace: FleetLBNamespace, labelSelector: 'app.kubernetes.io/component=hub' });
+  const pod = pods.items.find((p) => p.status?.phase === 'Running' && p.status.podIP && p.spec?.nodeName);
+  if (!pod) throw new Error('no running hub pod');
+  const r = await lab.exec(pod.spec?.nodeName ?? '', ['curl', '-s', '-m', '5', `http://${pod.status?.podIP}:9130/metrics`]);
+  if (r.code !== 0) throw new Error(`curl the hub's metrics: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function kubectlOk(cluster: string, args: string[], input?: string): Promise<void> {
   const r = await lab.kubectl(cluster, args, input === undefined ? {} : { input });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} on ${cluster}: ${r.stderr}`);
@@ -222,6 +232,13 @@ test('a member whose agent stops has its endpoints withdrawn from the importer w
     expect(goneAt).toBeGreaterThanOrEqual(deadline - 500);
     expect(goneAt - deadline).toBeLessThanOrEqual(DeadClusterBoundMs + 500);
     expect(await importedFrom()).toEqual(['member-1']);
+    // The bound and the withdrawal, as the hub's metrics tell an operator.
+    const metrics = await hubMetrics();
+    expect(metrics).toMatch(/^fleetlb_dead_cluster_withdrawal_bound_seconds 10$/m);
+    const count = Number(/^fleetlb_dead_cluster_withdrawal_delay_seconds_count (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    const withinBound = Number(/^fleetlb_dead_cluster_withdrawal_delay_seconds_bucket\{le="10"\} (\d+)$/m.exec(metrics)?.[1] ?? -1);
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(withinBound).toBe(count);
   } finally {
     await kubectlOk('member-2', ['scale', 'deployment', 'fleetlb-member-agent', '-n', FleetLBNamespace, '--replicas=2']);
   }

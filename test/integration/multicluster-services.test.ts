@@ -33,7 +33,7 @@ import { deployment, service } from '../support/manifests.js';
  */
 
 let lab: TestLab;
-let fleet: { lab: TestLab; down: () => Promise<void> } | undefined;
+let fleet: Promise<{ lab: TestLab; down: () => Promise<void> }> | undefined;
 let hub: KubeClient;
 const members = new Map<string, KubeClient>();
 const ns = uniqueName('mcs');
@@ -113,8 +113,9 @@ async function kubectlOk(cluster: string, args: string[], input?: string): Promi
 }
 
 beforeAll(async () => {
-  fleet = await ownDeployedFleet('mcs');
-  lab = fleet.lab;
+  // Kept as a promise: should this hook time out, afterAll still waits for the lab and takes it down.
+  fleet = ownDeployedFleet('mcs');
+  lab = (await fleet).lab;
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'mcs-test' });
   for (const m of lab.members) {
     members.set(m.name, new KubeClient(lab.kubeConfig(m.name), { fieldManager: 'mcs-test' }));
@@ -126,7 +127,7 @@ beforeAll(async () => {
   // The ServiceImport lives in the Service's namespace on the hub, where it is placed from.
   await hub.create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   for (const m of ['member-1', 'member-2', 'member-3']) await member(m).create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-}, 400_000);
+}, 900_000);
 
 afterAll(async () => {
   await hub?.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER)).catch(() => false);
@@ -136,8 +137,8 @@ afterAll(async () => {
   }
   await hub?.delete(CoreResources.namespaces, ns).catch(() => false);
   hub?.close();
-  await fleet?.down();
-}, 120_000);
+  await (await fleet?.catch(() => undefined))?.down();
+}, 600_000);
 
 test('a Service exported from two members: ServiceExports True False, one ServiceImport listing both, their endpoints on the hub', async () => {
   // member-1 first: the oldest export decides conflicts.

@@ -6,6 +6,7 @@ import {
   EndpointSliceImportKind,
   InternalServiceExportKind,
   InternalServiceImportKind,
+  MultiClusterServiceKind,
   ServiceExportKind,
   ServiceImportKind,
   type EndpointSliceExport,
@@ -18,7 +19,7 @@ import {
 import { DEFAULT_MISSED_HEARTBEATS, memberAgent } from '../../hub/member-health.js';
 import { DeadClusterBoundMs } from '../../hub/endpoint-liveness.js';
 import { findCondition } from '../../runtime/conditions.js';
-import { KubeClient } from '../../runtime/kube-client.js';
+import { isConflict, KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import { eventually, ownDeployedFleet, uniqueName, type TestLab } from '../support/lab.js';
 import { deployment, service } from '../support/manifests.js';
@@ -85,6 +86,31 @@ const clustersOf = (s: ServiceImport['status']) => (s?.clusters ?? []).map((c) =
 /** Source clusters of the EndpointSliceImports the importer holds for the Service. */
 async function importedFrom(): Promise<string[]> {
   return [...new Set((await slicesOf(EndpointSliceImportKind, IMPORTER)).map((e) => e.metadata.labels?.[Labels.mcsSourceCluster] ?? '?'))].sort();
+}
+
+const multiClusterService = `
+apiVersion: networking.fleet.azure.com/v1alpha1
+kind: MultiClusterService
+metadata: {name: kuard, namespace: ${ns}}
+spec: {serviceImport: {name: kuard}}
+`;
+
+/**
+ * member-3 imports the Service: a MultiClusterService there, and the InternalServiceImport its
+ * agent writes for it (MCS-CONTRACT step 3). The test writes that one too, the same object, so the
+ * hub's side is tested whether or not this build's agent has the multiclusterservice controller.
+ */
+async function importOnMember3(): Promise<void> {
+  await kubectlOk(IMPORTER, ['apply', '-f', '-'], multiClusterService);
+  await hub.create(InternalServiceImportKind, internalServiceImport()).catch((err: unknown) => {
+    if (!isConflict(err)) throw err;
+  });
+}
+
+/** The MultiClusterService goes, and with the last one on member-3 its agent withdraws the request. */
+async function stopImportOnMember3(): Promise<void> {
+  await member(IMPORTER).delete(MultiClusterServiceKind, 'kuard', ns);
+  await hub.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER));
 }
 
 /** What member-3's agent writes when a MultiClusterService there uses the ServiceImport (MCS-CONTRACT step 3). */
@@ -187,7 +213,7 @@ test('a newer export with another port is conflicted on its member, naming the f
 }, 90_000);
 
 test('an importer gets the endpoints of every served cluster, the import status and the in-use-by annotation', async () => {
-  await hub.create(InternalServiceImportKind, internalServiceImport());
+  await importOnMember3();
   await eventually('EndpointSliceImports from member-1 and member-2 (not the conflicted member-3)', async () => {
     return JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined;
   }, 30_000, 250);
@@ -246,8 +272,8 @@ test('a member whose agent stops has its endpoints withdrawn from the importer w
   await eventually('member-2 served again once its agent is back', async () => (JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined), 120_000, 500);
 }, 300_000);
 
-test('deleting the import, a Service, its export and a whole namespace, in that order, leaves nothing behind', async () => {
-  await hub.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER));
+test('deleting the import (its MultiClusterService), a Service, its export and a whole namespace, in that order, leaves nothing behind', async () => {
+  await stopImportOnMember3();
   await eventually('the importer\'s slices gone, and the annotation', async () => {
     const si = await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns);
     return (await slicesOf(EndpointSliceImportKind, IMPORTER)).length === 0 && !si?.metadata.annotations?.[Annotations.serviceInUseBy] ? true : undefined;

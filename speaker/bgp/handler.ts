@@ -219,11 +219,11 @@ export class BgpHandler implements ProtocolHandler {
     }
   }
 
-  /** Write session statuses soon (state changes at once, counters at most once a second). */
   private get statusDebounceMs(): number {
     return this.opts.statusDelayMs ?? 1000;
   }
 
+  /** Write session statuses soon (state changes at once, counters at most once a second). */
   private scheduleStatus(delayMs = this.statusDebounceMs): void {
     if (this.stopped) return;
     if (this.statusTimer && delayMs > 0) return;

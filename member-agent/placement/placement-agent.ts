@@ -1,8 +1,11 @@
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../../api/labels.js';
 import { HubCredential } from '../../api/cluster.js';
+import { EventRecorder } from '../../runtime/events.js';
 import { KubeClient } from '../../runtime/kube-client.js';
+import { ServiceExportController } from '../multicluster/export-controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { readHubAccess, type HubAccess } from './hub-credential.js';
 import { MemberJoin } from './join.js';
@@ -10,10 +13,11 @@ import { WorkApplier } from './work-applier.js';
 
 /**
  * The placement side of the member agent for one leadership term: find the hub credential, then
- * run membership (join, heartbeat, properties) and the work applier against the hub.
+ * run membership (join, heartbeat, properties), the work applier and the service exporter against
+ * the hub.
  */
 
-export const PLACEMENT_CONTROLLERS = ['membership', 'work'] as const;
+export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'serviceexport'] as const;
 export type PlacementControllerName = (typeof PLACEMENT_CONTROLLERS)[number];
 
 export interface PlacementAgentOptions {
@@ -33,6 +37,7 @@ export class PlacementAgent {
   private hub: KubeClient | undefined;
   private join: MemberJoin | undefined;
   private applier: WorkApplier | undefined;
+  private exporter: ServiceExportController | undefined;
   private running: Promise<void> | undefined;
   /** Why the agent is not working against the hub yet; undefined once it is. */
   waitingFor: string | undefined = 'starting';
@@ -77,14 +82,21 @@ export class PlacementAgent {
       this.join = new MemberJoin({ hub, member: this.opts.member, memberName, log: log.child({ part: 'membership' }) });
       this.join.start();
     }
+    // Informers retry until the hub has made this member's namespace and Role; they start side by
+    // side, so one waiting (say, for a CRD) holds up none of the others.
+    const starts: Promise<void>[] = [];
     if (this.opts.controllers.includes('work')) {
-      const applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
-      this.applier = applier;
-      // Its informer retries until the hub has made this member's namespace and Role.
-      const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
-      await Promise.race([applier.start(), aborted]);
-      if (term.aborted) return;
+      this.applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
+      starts.push(this.applier.start());
     }
+    if (this.opts.controllers.includes('serviceexport')) {
+      const events = new EventRecorder({ client: this.opts.member, component: 'fleetlb-member-agent', instance: hostname(), log });
+      this.exporter = new ServiceExportController({ hub, member: this.opts.member, memberName, events, log: log.child({ part: 'serviceexport' }) });
+      starts.push(this.exporter.start());
+    }
+    const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
+    await Promise.race([Promise.all(starts), aborted]);
+    if (term.aborted) return;
     this.waitingFor = undefined;
   }
 
@@ -96,9 +108,11 @@ export class PlacementAgent {
   private async stopParts(): Promise<void> {
     await this.join?.stop();
     await this.applier?.stop();
+    await this.exporter?.stop();
     this.hub?.close();
     this.join = undefined;
     this.applier = undefined;
+    this.exporter = undefined;
     this.hub = undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { ClusterStates, InternalMemberClusterKind, MemberClusterConditions, MemberClusterKind, type InternalMemberCluster, type MemberCluster, type MemberClusterStatus } from '../api/cluster.js';
-import { ClusterGroup, PlacementGroup } from '../api/groups.js';
+import { ClusterGroup, NetworkingGroup, PlacementGroup } from '../api/groups.js';
 import { Finalizers, Labels, MemberNamespacePrefix, memberNamespace } from '../api/labels.js';
 import { WorkKind, type Work } from '../api/placement.js';
 import { isTrue, setCondition } from '../runtime/conditions.js';
@@ -33,6 +33,8 @@ export const MEMBER_AGENT_RULES = [
   { apiGroups: [PlacementGroup], resources: ['works'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [PlacementGroup], resources: ['works/status'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: [NetworkingGroup], resources: ['internalserviceimports'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [NetworkingGroup], resources: ['endpointsliceimports'], verbs: ['get', 'list', 'watch'] },
 ];
 
 export interface MembershipControllerOptions {

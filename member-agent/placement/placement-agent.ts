@@ -4,16 +4,18 @@ import { FleetLBNamespace } from '../../api/labels.js';
 import { HubCredential } from '../../api/cluster.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
+import { MultiClusterServiceController } from '../multicluster/multicluster-service-controller.js';
 import { readHubAccess, type HubAccess } from './hub-credential.js';
 import { MemberJoin } from './join.js';
 import { WorkApplier } from './work-applier.js';
 
 /**
  * The placement side of the member agent for one leadership term: find the hub credential, then
- * run membership (join, heartbeat, properties) and the work applier against the hub.
+ * run membership (join, heartbeat, properties), the work applier and the multi-cluster service
+ * controllers against the hub.
  */
 
-export const PLACEMENT_CONTROLLERS = ['membership', 'work'] as const;
+export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'multiclusterservice'] as const;
 export type PlacementControllerName = (typeof PLACEMENT_CONTROLLERS)[number];
 
 export interface PlacementAgentOptions {
@@ -27,12 +29,15 @@ export interface PlacementAgentOptions {
   /** Given instead of the Secret (outside a cluster). */
   hubAccess?: HubAccess;
   driftCheckMs?: number;
+  /** Where the IPAddressPools live (multiclusterservice looks for pools labelled internal there). */
+  poolNamespace?: string;
 }
 
 export class PlacementAgent {
   private hub: KubeClient | undefined;
   private join: MemberJoin | undefined;
   private applier: WorkApplier | undefined;
+  private multiClusterServices: MultiClusterServiceController | undefined;
   private running: Promise<void> | undefined;
   /** Why the agent is not working against the hub yet; undefined once it is. */
   waitingFor: string | undefined = 'starting';
@@ -85,6 +90,13 @@ export class PlacementAgent {
       await Promise.race([applier.start(), aborted]);
       if (term.aborted) return;
     }
+    if (this.opts.controllers.includes('multiclusterservice')) {
+      const mcs = new MultiClusterServiceController({ hub, memberKubeConfig: this.opts.memberKubeConfig, memberName, poolNamespace: this.opts.poolNamespace ?? this.opts.credentialNamespace ?? FleetLBNamespace, log: log.child({ part: 'multiclusterservice' }) });
+      this.multiClusterServices = mcs;
+      const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
+      await Promise.race([mcs.start(), aborted]);
+      if (term.aborted) return;
+    }
     this.waitingFor = undefined;
   }
 
@@ -96,9 +108,11 @@ export class PlacementAgent {
   private async stopParts(): Promise<void> {
     await this.join?.stop();
     await this.applier?.stop();
+    await this.multiClusterServices?.stop();
     this.hub?.close();
     this.join = undefined;
     this.applier = undefined;
+    this.multiClusterServices = undefined;
     this.hub = undefined;
   }
 }

@@ -12,6 +12,10 @@ export const MemberNamespacePrefix = 'fleet-member-';
 export function memberNamespace(clusterName: string): string {
   return `${MemberNamespacePrefix}${clusterName}`;
 }
+/** The member whose hub namespace this is, or undefined for any other namespace. */
+export function memberOfNamespace(namespace: string | undefined): string | undefined {
+  return namespace?.startsWith(MemberNamespacePrefix) && namespace.length > MemberNamespacePrefix.length ? namespace.slice(MemberNamespacePrefix.length) : undefined;
+}
 
 /** Namespaces a ClusterResourcePlacement may not select (enforced by the CRD as well). */
 export const ReservedNamespaces = { exact: ['default', FleetLBNamespace], prefixes: ['kube-', 'fleet-'] } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MemberCluster } from '../api/cluster.js';
-import { DefaultLivenessPolicy, endpointLiveness } from './endpoint-liveness.js';
+import { DefaultLivenessPolicy, endpointLiveness, withdrawalBoundMs } from './endpoint-liveness.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0 + ms);
@@ -48,5 +48,11 @@ describe('endpointLiveness', () => {
   it('the deadline follows the member\'s own heartbeat period and the missed-heartbeat count', () => {
     expect(endpointLiveness(member(100_000, { period: 60 }), DefaultLivenessPolicy, at(0)).serve).toBe(true);
     expect(endpointLiveness(member(100_000, { period: 60 }), { ...DefaultLivenessPolicy, missedHeartbeats: 1 }, at(0)).serve).toBe(false);
+  });
+
+  it('the promised bound is 10 s past the deadline plus the grace, and none when fail-static', () => {
+    expect(withdrawalBoundMs(DefaultLivenessPolicy)).toBe(10_000);
+    expect(withdrawalBoundMs({ ...DefaultLivenessPolicy, graceMs: 30_000 })).toBe(40_000);
+    expect(withdrawalBoundMs({ ...DefaultLivenessPolicy, failStatic: true })).toBeUndefined();
   });
 });

@@ -24,6 +24,11 @@ export const DefaultLivenessPolicy: LivenessPolicy = { missedHeartbeats: 3, grac
 /** What the hub promises: endpoints of a silent member are gone at most this long after its deadline. */
 export const DeadClusterBoundMs = 10_000;
 
+/** The bound under a policy: the grace plus DeadClusterBoundMs; undefined when fail-static never withdraws. */
+export function withdrawalBoundMs(policy: LivenessPolicy): number | undefined {
+  return policy.failStatic ? undefined : policy.graceMs + DeadClusterBoundMs;
+}
+
 export type Liveness =
   | { serve: true; reason: 'Alive' | 'FailStatic'; /** When to look again (the verdict changes by itself then). */ recheckInMs?: number }
   | { serve: false; reason: 'Left' | 'NeverReported' | 'HeartbeatOverdue'; /** For a silent member: how far past its deadline it is. */ overdueMs?: number };

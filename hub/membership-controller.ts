@@ -33,7 +33,10 @@ export const MEMBER_AGENT_RULES = [
   { apiGroups: [PlacementGroup], resources: ['works'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [PlacementGroup], resources: ['works/status'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  { apiGroups: [NetworkingGroup], resources: ['internalserviceimports'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  // Multi-cluster services (MCS-CONTRACT): the member writes its exports and imports; the hub's
+  // verdicts (export status, import status, endpoint slice imports) it only reads.
+  { apiGroups: [NetworkingGroup], resources: ['internalserviceexports', 'endpointsliceexports', 'internalserviceimports'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [NetworkingGroup], resources: ['internalserviceexports/status', 'internalserviceimports/status'], verbs: ['get'] },
   { apiGroups: [NetworkingGroup], resources: ['endpointsliceimports'], verbs: ['get', 'list', 'watch'] },
 ];
 

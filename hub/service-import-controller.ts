@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { MemberClusterKind, type MemberCluster } from '../api/cluster.js';
-import { Finalizers, MemberNamespacePrefix } from '../api/labels.js';
+import { Finalizers, memberOfNamespace } from '../api/labels.js';
 import { InternalServiceExportKind, ServiceImportKind, type InternalServiceExport, type ServiceImport } from '../api/networking.js';
 import { conditionUnchanged, setCondition } from '../runtime/conditions.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../runtime/controller.js';
@@ -28,7 +29,7 @@ export interface ServiceImportControllerOptions {
 }
 
 const serviceKey = (ise: InternalServiceExport) => ise.spec.serviceReference.namespacedName;
-const clusterOf = (ise: InternalServiceExport) => (ise.metadata.namespace?.startsWith(MemberNamespacePrefix) ? ise.metadata.namespace.slice(MemberNamespacePrefix.length) : undefined);
+const clusterOf = (ise: InternalServiceExport) => memberOfNamespace(ise.metadata.namespace);
 
 export class ServiceImportController {
   readonly exports: Informer<InternalServiceExport>;
@@ -88,7 +89,8 @@ export class ServiceImportController {
       if (!existing) {
         await client.apply(ServiceImportKind, { apiVersion: `${ServiceImportKind.group}/${ServiceImportKind.version}`, kind: 'ServiceImport', metadata: { name, namespace } } as ServiceImport);
       }
-      if (JSON.stringify(existing?.status ?? {}) !== JSON.stringify(verdict.status)) {
+      // Deep, not textual: the API server hands back the keys in its own order.
+      if (!isDeepStrictEqual(existing?.status ?? {}, verdict.status)) {
         await client.replace(ServiceImportKind, { ...(existing ?? (await client.find<ServiceImport>(ServiceImportKind, name, namespace)) ?? { apiVersion: `${ServiceImportKind.group}/${ServiceImportKind.version}`, kind: 'ServiceImport', metadata: { name, namespace } }), status: verdict.status } as ServiceImport, 'status');
       }
     }

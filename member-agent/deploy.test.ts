@@ -32,7 +32,7 @@ describe('deploy/member-agent', () => {
     expect(sub).toBe('member-agent');
     const known = memberAgentCommand().options.map((o) => o.long);
     for (const a of args) expect(known).toContain(a.split('=')[0]);
-    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator,membership,work,multiclusterservice', '--leader-elect']));
+    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator,membership,work,serviceexport,multiclusterservice', '--leader-elect']));
   });
 
   test('RBAC: bindings name the ServiceAccount; the Lease rule names the allocator lease; no wildcard', () => {

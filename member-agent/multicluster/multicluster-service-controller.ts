@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { IPAddressPoolKind } from '../../api/metallb.js';
 import { EndpointSliceManager, Finalizers, FleetLBNamespace, Labels, memberNamespace } from '../../api/labels.js';
@@ -14,7 +13,7 @@ import {
 } from '../../api/networking.js';
 import { conditionUnchanged, findCondition, setCondition } from '../../runtime/conditions.js';
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
-import { EventRecorder } from '../../runtime/events.js';
+import type { EventRecorder } from '../../runtime/events.js';
 import { Informer } from '../../runtime/informer.js';
 import { isConflict, KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -42,6 +41,7 @@ export interface MultiClusterServiceControllerOptions {
   memberName: string;
   /** Where the IPAddressPools live (the agent's --namespace). */
   poolNamespace: string;
+  events: EventRecorder;
   log: Logger;
 }
 
@@ -56,14 +56,12 @@ export class MultiClusterServiceController {
   readonly esis: Informer<EndpointSliceImport>;
   readonly controller: Controller;
   private readonly member: KubeClient;
-  private readonly events: EventRecorder;
   private readonly hubNamespace: string;
 
   constructor(private readonly opts: MultiClusterServiceControllerOptions) {
     const { hub, log } = opts;
     this.hubNamespace = memberNamespace(opts.memberName);
     this.member = new KubeClient(opts.memberKubeConfig, { fieldManager: MultiClusterServiceFieldManager });
-    this.events = new EventRecorder({ client: this.member, component: 'fleetlb-member-agent', instance: hostname(), log });
     const member = this.member;
     this.mcss = new Informer<MultiClusterService>({ client: member, resource: MultiClusterServiceKind, log });
     this.services = new Informer<ServiceObject>({ client: member, resource: CoreResources.services, namespace: FleetLBNamespace, labelSelector: Labels.multiClusterServiceName, log });
@@ -224,9 +222,9 @@ export class MultiClusterServiceController {
       await this.member.mergePatch(MultiClusterServiceKind, name, namespace, { status: { conditions, loadBalancer: lb ?? null } }, 'status');
       const before = findCondition(mcs.status?.conditions, MultiClusterServiceConditions.Valid);
       if (before?.status !== plan.valid.status || before.reason !== plan.valid.reason) {
-        void this.events.record(mcs, plan.valid.status === 'True' ? 'Normal' : 'Warning', plan.valid.reason, plan.valid.message ?? '');
+        void this.opts.events.record(mcs, plan.valid.status === 'True' ? 'Normal' : 'Warning', plan.valid.reason, plan.valid.message ?? '');
       }
-      if (lbChanged && lb) void this.events.record(mcs, 'Normal', 'ExternalIPAssigned', `${lb.ingress.map((i) => i.ip ?? i.hostname).join(', ')} from Service ${FleetLBNamespace}/${serviceName}`);
+      if (lbChanged && lb) void this.opts.events.record(mcs, 'Normal', 'ExternalIPAssigned', `${lb.ingress.map((i) => i.ip ?? i.hostname).join(', ')} from Service ${FleetLBNamespace}/${serviceName}`);
     }
     if (hubError) throw hubError;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decideExport, endpointSliceExportName, endpointSliceExportSpec, parseWeight, type ExportedService } from './service-export.js';
+import { decideExport, endpointSliceExportName, endpointSliceExportSpec, endpointSliceExports, exportConflict, parseWeight, type ExportedService } from './service-export.js';
 
 const meta = { namespace: 'kuard-demo', name: 'kuard', creationTimestamp: '2026-01-01T00:00:00Z' };
 const svc = (spec: ExportedService['spec'], annotations?: Record<string, string>): ExportedService => ({ metadata: { name: 'kuard', namespace: 'kuard-demo', uid: 'u1', ...(annotations ? { annotations } : {}) }, spec });
@@ -137,5 +137,45 @@ describe('endpointSliceExportName', () => {
     expect(endpointSliceExportName('member-1', 'kuard-demo', 'kuard-abcde')).toBe('member-1-kuard-demo-kuard-abcde');
     expect(endpointSliceExportName('member-1', 'n', 'x')).not.toBe(endpointSliceExportName('member-2', 'n', 'x'));
     expect(endpointSliceExportName('c', 'n', 'x'.repeat(300)).length).toBe(253);
+  });
+});
+
+describe('exportConflict', () => {
+  const valid = decideExport('member-1', meta, svc({ type: 'ClusterIP', ports: [{ port: 8080 }] }));
+
+  it('copies the hub\'s verdict, and is Unknown (pending) until the hub has one', () => {
+    expect(exportConflict(valid, undefined)).toMatchObject({ type: 'Conflict', status: 'Unknown', reason: 'ServicePendingConflictResolution' });
+    expect(exportConflict(valid, { status: 'True', reason: 'PortConflict', message: 'Conflicting port' })).toEqual({ type: 'Conflict', status: 'True', reason: 'PortConflict', message: 'Conflicting port' });
+    expect(exportConflict(valid, { status: 'False', reason: 'NoConflictFound', message: 'no conflict' })).toMatchObject({ status: 'False' });
+  });
+
+  it('weight 0 conflicts with nothing; an invalid export has no Conflict condition', () => {
+    expect(exportConflict(decideExport('m', weight('0'), svc({ ports: [{ port: 80 }] })), { status: 'True', reason: 'PortConflict', message: 'old' })).toMatchObject({ status: 'False', reason: 'NoConflictFound' });
+    expect(exportConflict(decideExport('m', meta, undefined), undefined)).toBeUndefined();
+  });
+});
+
+describe('endpointSliceExports', () => {
+  const slice = (name: string, labels: Record<string, string>, addressType = 'IPv4', deleting = false) => ({
+    metadata: { name, namespace: 'kuard-demo', labels, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    addressType,
+    endpoints: [{ addresses: [addressType === 'IPv6' ? 'fd00::5' : '10.1.0.5'] }],
+  });
+
+  it('one export per IP slice of the Service, into the member\'s hub namespace, labelled with service and source cluster', () => {
+    const out = endpointSliceExports('member-1', 'fleet-member-member-1', { namespace: 'kuard-demo', name: 'kuard' }, [
+      slice('kuard-a', { 'kubernetes.io/service-name': 'kuard' }),
+      slice('kuard-b', { 'kubernetes.io/service-name': 'kuard' }, 'IPv6'),
+      slice('kuard-c', { 'kubernetes.io/service-name': 'kuard' }, 'FQDN'),
+      slice('kuard-d', { 'kubernetes.io/service-name': 'kuard' }, 'IPv4', true),
+      slice('other-a', { 'kubernetes.io/service-name': 'other' }),
+    ]);
+    expect(out.map((e) => e.metadata.name)).toEqual(['member-1-kuard-demo-kuard-a', 'member-1-kuard-demo-kuard-b']);
+    expect(out[0]).toMatchObject({
+      apiVersion: 'networking.fleet.azure.com/v1beta1',
+      kind: 'EndpointSliceExport',
+      metadata: { namespace: 'fleet-member-member-1', labels: { 'multicluster.kubernetes.io/service-name': 'kuard', 'multicluster.kubernetes.io/source-cluster': 'member-1' } },
+      spec: { addressType: 'IPv4', endpointSliceReference: { clusterId: 'member-1' } },
+    });
   });
 });

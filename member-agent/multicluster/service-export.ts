@@ -1,5 +1,6 @@
-import { Annotations, ExportWeight } from '../../api/labels.js';
+import { Annotations, ExportWeight, Labels } from '../../api/labels.js';
 import {
+  EndpointSliceExportKind,
   ServiceExportConditions,
   ServiceExportReasons,
   type EndpointSliceExportSpec,
@@ -9,7 +10,7 @@ import {
   type ServiceProtocol,
   type SessionAffinity,
 } from '../../api/networking.js';
-import type { ConditionInput } from '../../runtime/conditions.js';
+import type { Condition, ConditionInput } from '../../runtime/conditions.js';
 import type { Timestamp } from '../../api/meta.js';
 
 /**
@@ -169,4 +170,45 @@ export function endpointSliceExportSpec(clusterId: string, slice: EndpointSliceO
  */
 export function endpointSliceExportName(clusterId: string, namespace: string, sliceName: string): string {
   return `${clusterId}-${namespace}-${sliceName}`.slice(0, 253);
+}
+
+/**
+ * The ServiceExport's Conflict condition. The hub decides conflicts (hub/service-import.ts) and
+ * writes its verdict on the InternalServiceExport; the member copies it. Until the hub has spoken
+ * the verdict is Unknown (pending); an invalid export is in conflict with nothing, so it has none.
+ */
+export function exportConflict(decision: ExportDecision, hubVerdict: Pick<Condition, 'status' | 'reason' | 'message'> | undefined): ConditionInput | undefined {
+  if (decision.kind === 'invalid') return undefined;
+  if (decision.kind === 'withdraw') return decision.conflict;
+  if (!hubVerdict) return { type: ServiceExportConditions.Conflict, status: 'Unknown', reason: ServiceExportReasons.PendingConflictResolution, message: 'exported; waiting for the hub to resolve conflicts with other clusters\' exports' };
+  return { type: ServiceExportConditions.Conflict, status: hubVerdict.status, reason: hubVerdict.reason ?? ServiceExportReasons.ConflictFound, message: hubVerdict.message ?? '' };
+}
+
+/** An EndpointSliceExport as the member writes it into its hub namespace. */
+export interface EndpointSliceExportObject {
+  apiVersion: string;
+  kind: 'EndpointSliceExport';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: EndpointSliceExportSpec;
+}
+
+/**
+ * The EndpointSliceExports of one exported Service: one per IP slice of the Service (label
+ * kubernetes.io/service-name), named to be unique across the fleet, labelled with the service and
+ * source cluster as the MCS API labels imported slices.
+ */
+export function endpointSliceExports(clusterId: string, hubNamespace: string, service: { namespace: string; name: string }, slices: readonly EndpointSliceObject[]): EndpointSliceExportObject[] {
+  const out: EndpointSliceExportObject[] = [];
+  for (const slice of slices) {
+    if (slice.metadata.deletionTimestamp || slice.metadata.labels?.[Labels.serviceName] !== service.name || (slice.metadata.namespace ?? service.namespace) !== service.namespace) continue;
+    const spec = endpointSliceExportSpec(clusterId, slice, service);
+    if (!spec) continue;
+    out.push({
+      apiVersion: `${EndpointSliceExportKind.group}/${EndpointSliceExportKind.version}`,
+      kind: 'EndpointSliceExport',
+      metadata: { name: endpointSliceExportName(clusterId, service.namespace, slice.metadata.name ?? ''), namespace: hubNamespace, labels: { [Labels.mcsServiceName]: service.name, [Labels.mcsSourceCluster]: clusterId } },
+      spec,
+    });
+  }
+  return out;
 }

@@ -1,8 +1,11 @@
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FleetLBNamespace } from '../../api/labels.js';
 import { HubCredential } from '../../api/cluster.js';
+import { EventRecorder } from '../../runtime/events.js';
 import { KubeClient } from '../../runtime/kube-client.js';
+import { ServiceExportController } from '../multicluster/export-controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { MultiClusterServiceController } from '../multicluster/multicluster-service-controller.js';
 import { readHubAccess, type HubAccess } from './hub-credential.js';
@@ -11,11 +14,11 @@ import { WorkApplier } from './work-applier.js';
 
 /**
  * The placement side of the member agent for one leadership term: find the hub credential, then
- * run membership (join, heartbeat, properties), the work applier and the multi-cluster service
- * controllers against the hub.
+ * run membership (join, heartbeat, properties), the work applier, the service exporter and the
+ * MultiClusterService controller against the hub.
  */
 
-export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'multiclusterservice'] as const;
+export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'serviceexport', 'multiclusterservice'] as const;
 export type PlacementControllerName = (typeof PLACEMENT_CONTROLLERS)[number];
 
 export interface PlacementAgentOptions {
@@ -37,6 +40,7 @@ export class PlacementAgent {
   private hub: KubeClient | undefined;
   private join: MemberJoin | undefined;
   private applier: WorkApplier | undefined;
+  private exporter: ServiceExportController | undefined;
   private multiClusterServices: MultiClusterServiceController | undefined;
   private running: Promise<void> | undefined;
   /** Why the agent is not working against the hub yet; undefined once it is. */
@@ -82,21 +86,26 @@ export class PlacementAgent {
       this.join = new MemberJoin({ hub, member: this.opts.member, memberName, log: log.child({ part: 'membership' }) });
       this.join.start();
     }
+    // Informers retry until the hub has made this member's namespace and Role; they start side by
+    // side, so one waiting (say, for a CRD) holds up none of the others.
+    const starts: Promise<void>[] = [];
     if (this.opts.controllers.includes('work')) {
-      const applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
-      this.applier = applier;
-      // Its informer retries until the hub has made this member's namespace and Role.
-      const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
-      await Promise.race([applier.start(), aborted]);
-      if (term.aborted) return;
+      this.applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
+      starts.push(this.applier.start());
+    }
+    const events = new EventRecorder({ client: this.opts.member, component: 'fleetlb-member-agent', instance: hostname(), log });
+    if (this.opts.controllers.includes('serviceexport')) {
+      this.exporter = new ServiceExportController({ hub, member: this.opts.member, memberName, events, log: log.child({ part: 'serviceexport' }) });
+      starts.push(this.exporter.start());
     }
     if (this.opts.controllers.includes('multiclusterservice')) {
-      const mcs = new MultiClusterServiceController({ hub, memberKubeConfig: this.opts.memberKubeConfig, memberName, poolNamespace: this.opts.poolNamespace ?? this.opts.credentialNamespace ?? FleetLBNamespace, log: log.child({ part: 'multiclusterservice' }) });
-      this.multiClusterServices = mcs;
-      const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
-      await Promise.race([mcs.start(), aborted]);
-      if (term.aborted) return;
+      const poolNamespace = this.opts.poolNamespace ?? this.opts.credentialNamespace ?? FleetLBNamespace;
+      this.multiClusterServices = new MultiClusterServiceController({ hub, memberKubeConfig: this.opts.memberKubeConfig, memberName, poolNamespace, events, log: log.child({ part: 'multiclusterservice' }) });
+      starts.push(this.multiClusterServices.start());
     }
+    const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
+    await Promise.race([Promise.all(starts), aborted]);
+    if (term.aborted) return;
     this.waitingFor = undefined;
   }
 
@@ -108,10 +117,12 @@ export class PlacementAgent {
   private async stopParts(): Promise<void> {
     await this.join?.stop();
     await this.applier?.stop();
+    await this.exporter?.stop();
     await this.multiClusterServices?.stop();
     this.hub?.close();
     this.join = undefined;
     this.applier = undefined;
+    this.exporter = undefined;
     this.multiClusterServices = undefined;
     this.hub = undefined;
   }

@@ -2,7 +2,7 @@ import { speakerMetrics } from '../metrics.js';
 import type { ProtocolHandler, SpeakerContext } from '../protocol.js';
 import type { SpeakerView } from '../view.js';
 import { ArpResponder, TAKEOVER_BURST_MS, type ResponderHooks } from './arp-responder.js';
-import { pickInterfaces, readLinks, usableInterfaces, type LinkFacts } from './interfaces.js';
+import { announceFailure, pickInterfaces, readLinks, usableInterfaces, type LinkFacts } from './interfaces.js';
 import { NdpResponder } from './ndp-responder.js';
 import { layer2Plan, type L2ServicePlan } from './plan.js';
 import { L2StatusWriter, type DesiredL2Status } from './status.js';
@@ -38,6 +38,8 @@ export class Layer2Handler implements ProtocolHandler {
   private readonly responders = new Map<string, InterfaceResponders>();
   private readonly announced = new Map<string, Announced>();
   private readonly services = new Map<string, L2ServicePlan>();
+  /** Services this node won but cannot announce, with why (an `announceFailed` event per change). */
+  private readonly failed = new Map<string, string>();
   private readonly status: L2StatusWriter;
   private statusDirty = true;
   private stopped = false;
@@ -92,16 +94,21 @@ export class Layer2Handler implements ProtocolHandler {
     for (const [ip, a] of want) this.announced.set(ip, a);
 
     for (const [key, svc] of plan.services) {
-      if (!this.services.has(key)) {
-        this.statusDirty = true;
-        void this.ctx.events.record(
-          { apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } },
-          'Normal',
-          'nodeAssigned',
-          `announcing from node "${this.ctx.node}" with protocol "${this.protocol}"`,
-        );
-      } else if (this.services.get(key)?.interfaces.join(',') !== svc.interfaces.join(',')) this.statusDirty = true;
+      const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } };
+      const failure = announceFailure(this.ctx.node, usable, svc.interfaces);
+      const wasFailed = this.failed.has(key);
+      if (failure !== undefined && this.failed.get(key) !== failure) {
+        this.ctx.log.warn('cannot announce', { service: key, reason: failure });
+        void this.ctx.events.record(service, 'Warning', 'announceFailed', failure);
+      }
+      if (failure === undefined) this.failed.delete(key);
+      else this.failed.set(key, failure);
+      const isNew = !this.services.has(key);
+      if (isNew || this.services.get(key)?.interfaces.join(',') !== svc.interfaces.join(',')) this.statusDirty = true;
+      // Assigned once it really announces: on arrival, or when a failure clears.
+      if (failure === undefined && (isNew || wasFailed)) void this.ctx.events.record(service, 'Normal', 'nodeAssigned', `announcing from node "${this.ctx.node}" with protocol "${this.protocol}"`);
     }
+    for (const key of this.failed.keys()) if (!plan.services.has(key)) this.failed.delete(key);
     for (const key of this.services.keys()) if (!plan.services.has(key)) this.statusDirty = true;
     this.services.clear();
     for (const [key, svc] of plan.services) this.services.set(key, svc);

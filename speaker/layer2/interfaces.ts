@@ -39,6 +39,17 @@ export function pickInterfaces(usable: readonly LinkFacts[], named: readonly str
   return named.length === 0 ? [...usable] : usable.filter((l) => named.includes(l.name));
 }
 
+/**
+ * Why an address this node won cannot be announced, or undefined when it can: none of the
+ * interfaces the advertisements name is usable here (absent, down, no carrier, excluded), or the
+ * node has no usable interface at all. The speaker turns this into an `announceFailed` event.
+ */
+export function announceFailure(node: string, usable: readonly LinkFacts[], named: readonly string[]): string | undefined {
+  if (pickInterfaces(usable, named).length > 0) return undefined;
+  if (named.length === 0) return `node "${node}" has no usable interface to announce from (up, with a carrier, broadcast-capable and not excluded)`;
+  return `the interfaces the L2Advertisement(s) name (${named.join(', ')}) are not usable on node "${node}" (usable: ${usable.map((l) => l.name).join(', ') || 'none'})`;
+}
+
 /** Read the links of this network namespace from /sys and os.networkInterfaces(). */
 export async function readLinks(): Promise<LinkFacts[]> {
   const addrs = networkInterfaces();

@@ -129,6 +129,41 @@ describeAsRoot('layer-2 speaker in the lab', () => {
     expect(Number(new RegExp(`metallb_layer2_gratuitous_sent\\{ip="${v4.replace(/\./g, '\\.')}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   });
 
+  test('an L2Advertisement naming an interface no node has: announceFailed on the Service, and nobody answers for the address', async () => {
+    const manifest = `
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${NS}-nowhere, namespace: fleetlb-system}
+spec:
+  addresses: ["198.51.100.96/30"]
+  autoAssign: false
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${NS}-nowhere, namespace: fleetlb-system}
+spec: {ipAddressPools: [${NS}-nowhere], interfaces: [eth9]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kuard-nowhere, namespace: ${NS}, annotations: {metallb.io/address-pool: ${NS}-nowhere}}
+spec:
+  type: LoadBalancer
+  selector: {app: kuard}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+    const applied = await probes.kubectl(['apply', '-f', '-'], manifest);
+    expect(applied.code).toBe(0);
+    try {
+      const ip = await eventually('an address for kuard-nowhere', async () => (await probes.kubectl(['-n', NS, 'get', 'svc', 'kuard-nowhere', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).out.trim() || undefined, 60_000);
+      const message = await eventually('an announceFailed event', async () => (await probes.kubectl(['-n', NS, 'get', 'events', '--field-selector', 'reason=announceFailed,involvedObject.name=kuard-nowhere', '-o', 'jsonpath={.items[*].message}'])).out.trim() || undefined, 60_000);
+      expect(message).toContain('eth9');
+      const arp = await probes.exec('client', ['arping', '-c', '2', '-w', '3', '-I', 'eth0', ip]);
+      expect(arp.stdout).not.toMatch(/bytes from/);
+    } finally {
+      await probes.kubectl(['delete', '-f', '-', '--ignore-not-found', '--wait=false'], manifest);
+    }
+  });
+
   test('killing the announcing speaker moves the announcement: gratuitous ARP from the new node, curl works again', async () => {
     await allSpeakersReady();
     const from = await probes.settledAnnouncer(NS, 'kuard', v4, 90_000);

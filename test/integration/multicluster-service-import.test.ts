@@ -2,15 +2,14 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
 import { EndpointSliceManager, FleetLBNamespace, Labels, memberNamespace } from '../../api/labels.js';
 import {
-  EndpointSliceImportKind,
   InternalServiceImportKind,
   MultiClusterServiceKind,
-  type EndpointSliceImport,
+  ServiceExportKind,
   type InternalServiceImport,
   type MultiClusterService,
 } from '../../api/networking.js';
 import { derivedServiceName } from '../../member-agent/multicluster/derived-service.js';
-import { endpointSliceExportName, endpointSliceExportSpec, type EndpointSliceObject } from '../../member-agent/multicluster/service-export.js';
+import type { EndpointSliceObject } from '../../member-agent/multicluster/service-export.js';
 import { findCondition } from '../../runtime/conditions.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../../runtime/resource.js';
@@ -18,12 +17,13 @@ import { eventually, ownDeployedFleet, uniqueName, type TestLab } from '../suppo
 import { deployment, service } from '../support/manifests.js';
 
 /**
- * The member side of multi-cluster services on a fleet of its own, every component deployed with
- * its RBAC: a MultiClusterService on a member asks the hub for the import (InternalServiceImport),
- * and what the hub sends back becomes a derived LoadBalancer Service with an address from the
- * member's pool and EndpointSlices holding the pods of both clusters; curl from the lab client to
- * that address reaches pods of both members. The hub's half of the import path (ISI status,
- * EndpointSliceImports) is written here as the hub writes it, from the members' real slices.
+ * The member side of multi-cluster services end to end, on a two-member fleet of its own with every
+ * component deployed with its RBAC: kuard exported from both members (real Services, pods and
+ * ServiceExports), a MultiClusterService on a member asks the hub for the import, and what the hub
+ * sends back becomes a derived LoadBalancer Service with an address from that member's pool and
+ * EndpointSlices holding the pods of both clusters; curl from the lab client to the address
+ * reaches pods of both members. Several members, one holder per import, internal pools, and
+ * deletion in any order.
  */
 
 let lab: TestLab;
@@ -33,6 +33,13 @@ const members: Record<string, KubeClient> = {};
 const ns = uniqueName('mcsi');
 const pools: Record<string, string> = { 'member-1': '198.51.100.80/29', 'member-2': '198.51.100.88/29' };
 const exporters = ['member-1', 'member-2'];
+
+const serviceExport = `
+---
+apiVersion: networking.fleet.azure.com/v1alpha1
+kind: ServiceExport
+metadata: {name: kuard, namespace: ${ns}}
+`;
 
 const mcsManifest = (name: string, annotations: Record<string, string> = {}) => `
 apiVersion: networking.fleet.azure.com/v1alpha1
@@ -67,29 +74,13 @@ async function podAddresses(cluster: string): Promise<string[]> {
   return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses)).sort();
 }
 
-/**
- * What the hub does for member `importer`'s import of kuard: the ServiceImport's status into the
- * ISI, and one EndpointSliceImport per exported slice of each exporting cluster.
- */
-async function serveImportAsHub(importer: string): Promise<void> {
-  const hubNs = memberNamespace(importer);
-  const isi = await eventually(`${importer}'s InternalServiceImport on the hub`, () => hub.find<InternalServiceImport>(InternalServiceImportKind, `${ns}-kuard`, hubNs), 30_000, 250);
-  expect(isi.spec.serviceImportReference).toEqual({ clusterId: importer, kind: 'ServiceImport', namespace: ns, name: 'kuard', namespacedName: `${ns}/kuard` });
-  await hub.replace(InternalServiceImportKind, { ...isi, status: { type: 'ClusterSetIP', sessionAffinity: 'None', ports: [{ protocol: 'TCP', port: 8080 }], clusters: exporters.map((cluster) => ({ cluster })) } }, 'status');
-  for (const cluster of exporters) {
-    const slices = await members[cluster]!.list<EndpointSliceObject & KubeObject>(CoreResources.endpointSlices, { namespace: ns, labelSelector: `${Labels.serviceName}=kuard` });
-    for (const slice of slices.items) {
-      const spec = endpointSliceExportSpec(cluster, slice, { namespace: ns, name: 'kuard' });
-      if (!spec) continue;
-      const name = endpointSliceExportName(cluster, ns, slice.metadata.name ?? '');
-      await hub.apply<EndpointSliceImport>(EndpointSliceImportKind, {
-        apiVersion: `${EndpointSliceImportKind.group}/${EndpointSliceImportKind.version}`,
-        kind: 'EndpointSliceImport',
-        metadata: { name, namespace: hubNs, labels: { [Labels.mcsServiceName]: 'kuard', [Labels.mcsSourceCluster]: cluster } },
-        spec,
-      });
-    }
-  }
+/** The hub's answer to member `importer`'s request, once it lists both exporting clusters. */
+async function importServed(importer: string): Promise<void> {
+  const isi = await eventually(`${importer}'s InternalServiceImport served by the hub`, async () => {
+    const i = await hub.find<InternalServiceImport>(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(importer));
+    return (i?.status?.clusters ?? []).length === exporters.length ? i : undefined;
+  }, 60_000, 250);
+  expect(isi?.spec.serviceImportReference).toEqual({ clusterId: importer, kind: 'ServiceImport', namespace: ns, name: 'kuard', namespacedName: `${ns}/kuard` });
 }
 
 async function mcsOf(cluster: string, name: string): Promise<MultiClusterService | undefined> {
@@ -131,7 +122,7 @@ async function nothingLeftOf(cluster: string, mcsName: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  fleet = await ownDeployedFleet('mcsi');
+  fleet = await ownDeployedFleet('mcsi', { members: 'member-1=eastus,member-2=eastus' });
   lab = fleet.lab;
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'mcsi-test' });
   for (const m of lab.members) {
@@ -141,8 +132,10 @@ beforeAll(async () => {
       return findCondition(mc?.status?.conditions, 'Healthy')?.status === 'True' ? true : undefined;
     }, 90_000, 500);
   }
+  // The ServiceImport lives in the Service's namespace on the hub.
+  await hub.create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   for (const cluster of ['member-1', 'member-2']) {
-    await applyOk(cluster, `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n${deployment({ namespace: ns, name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:blue', replicas: 2, port: 8080 })}${service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 8080 })}`);
+    await applyOk(cluster, `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n---${deployment({ namespace: ns, name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:blue', replicas: 2, port: 8080 })}${service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 8080 })}${serviceExport}`);
     await applyOk(cluster, poolManifest(`${ns}-public`, JSON.stringify(pools[cluster])));
   }
   for (const cluster of exporters) await eventually(`kuard pods ready in ${cluster}`, async () => ((await podAddresses(cluster)).length === 2 ? true : undefined), 120_000, 500);
@@ -156,7 +149,7 @@ afterAll(async () => {
 
 test('an MCS on member-1 gets a derived Service with an address from its pool, the endpoints of both clusters, and curl reaches pods of both', async () => {
   await applyOk('member-1', mcsManifest('kuard'));
-  await serveImportAsHub('member-1');
+  await importServed('member-1');
   const ip = await addressOf('member-1', 'kuard');
   expect(ip).toMatch(/^198\.51\.100\.(8[0-7])$/);
 
@@ -181,9 +174,21 @@ test('an MCS on member-1 gets a derived Service with an address from its pool, t
   expect([...answered].some((a) => expected['member-2'].includes(a))).toBe(true);
 }, 240_000);
 
+test('member-2 scaled to 0: its pods leave member-1\'s derived slices and the answers; scaled back, they return', async () => {
+  const ip = await addressOf('member-1', 'kuard');
+  const sources = async () => [...new Set((await derivedSlices('member-1', 'kuard')).filter((x) => (x.endpoints ?? []).length > 0).map((x) => x.metadata.labels?.[Labels.mcsSourceCluster]))].sort();
+  await applyOk('member-2', deployment({ namespace: ns, name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:blue', replicas: 0, port: 8080 }));
+  await eventually('only member-1 in the derived slices', async () => (JSON.stringify(await sources()) === '["member-1"]' ? true : undefined), 60_000, 250);
+  const member1 = await podAddresses('member-1');
+  const seen = await answeringPods(ip, 10);
+  expect([...seen].every((a) => member1.includes(a))).toBe(true);
+  await applyOk('member-2', deployment({ namespace: ns, name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:blue', replicas: 2, port: 8080 }));
+  await eventually('member-2 back in the derived slices', async () => (JSON.stringify(await sources()) === '["member-1","member-2"]' ? true : undefined), 120_000, 250);
+}, 240_000);
+
 test('an MCS for the same service on member-2 gets its own derived Service and an address from member-2\'s pool', async () => {
   await applyOk('member-2', mcsManifest('kuard'));
-  await serveImportAsHub('member-2');
+  await importServed('member-2');
   const ip = await addressOf('member-2', 'kuard');
   expect(ip).toMatch(/^198\.51\.100\.(8[89]|9[0-5])$/);
   expect(await derivedSlices('member-2', 'kuard')).not.toHaveLength(0);
@@ -210,7 +215,6 @@ test('deleting the MCS removes its derived Service, slices and hub request; an i
   await eventually('member-2 MCS gone (finalizer released)', async () => ((await mcsOf('member-2', 'kuard')) ? undefined : true), 30_000, 250);
 
   await applyOk('member-2', mcsManifest('kuard-internal', { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' }));
-  await serveImportAsHub('member-2');
   const refused = await eventually('NoInternalPool', async () => {
     const c = findCondition((await mcsOf('member-2', 'kuard-internal'))?.status?.conditions, 'Valid');
     return c?.reason === 'NoInternalPool' ? c : undefined;
@@ -223,12 +227,10 @@ test('deleting the MCS removes its derived Service, slices and hub request; an i
   expect(ip).toMatch(/^198\.51\.100\.(9[6-9]|10[0-3])$/);
 }, 120_000);
 
-test('the import going away keeps the address and drops the endpoints; deleting the namespace leaves nothing behind', async () => {
+test('the exports going away keep the address and drop the endpoints; deleting the namespaces then leaves nothing behind', async () => {
   const ip = await addressOf('member-1', 'kuard');
-  // As the hub does when no cluster exports any more: the ISI status emptied, the slice imports gone.
-  const isi = await hub.get<InternalServiceImport>(InternalServiceImportKind, `${ns}-kuard`, memberNamespace('member-1'));
-  await hub.replace(InternalServiceImportKind, { ...isi, status: {} }, 'status');
-  for (const e of (await hub.list<EndpointSliceImport>(EndpointSliceImportKind, { namespace: memberNamespace('member-1') })).items) await hub.delete(EndpointSliceImportKind, e.metadata.name ?? '', memberNamespace('member-1'));
+  // Every export withdrawn: the hub drops the ServiceImport, empties the ISI and the slice imports.
+  for (const cluster of exporters) await members[cluster]!.delete(ServiceExportKind, 'kuard', ns);
   const valid = await eventually('Valid=False UnknownServiceImport', async () => {
     const c = findCondition((await mcsOf('member-1', 'kuard'))?.status?.conditions, 'Valid');
     return c?.reason === 'UnknownServiceImport' ? c : undefined;
@@ -238,6 +240,7 @@ test('the import going away keeps the address and drops the endpoints; deleting 
   expect((await mcsOf('member-1', 'kuard'))?.status?.loadBalancer?.ingress?.[0]?.ip).toBe(ip);
 
   for (const cluster of ['member-1', 'member-2']) await members[cluster]!.delete(CoreResources.namespaces, ns);
+  await hub.delete(CoreResources.namespaces, ns);
   await nothingLeftOf('member-1', 'kuard');
   await nothingLeftOf('member-2', 'kuard-internal');
   for (const cluster of ['member-1', 'member-2']) {

@@ -1,45 +1,112 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
-import { memberNamespace } from '../../api/labels.js';
-import { InternalServiceExportKind, ServiceImportKind, type InternalServiceExport, type ServiceImport } from '../../api/networking.js';
+import { Annotations, FleetLBNamespace, Labels, memberNamespace } from '../../api/labels.js';
+import {
+  EndpointSliceExportKind,
+  EndpointSliceImportKind,
+  InternalServiceExportKind,
+  InternalServiceImportKind,
+  MultiClusterServiceKind,
+  ServiceExportKind,
+  ServiceImportKind,
+  type EndpointSliceExport,
+  type EndpointSliceImport,
+  type InternalServiceExport,
+  type InternalServiceImport,
+  type ServiceExport,
+  type ServiceImport,
+} from '../../api/networking.js';
+import { DEFAULT_MISSED_HEARTBEATS, memberAgent } from '../../hub/member-health.js';
+import { DeadClusterBoundMs } from '../../hub/endpoint-liveness.js';
 import { findCondition } from '../../runtime/conditions.js';
 import { KubeClient } from '../../runtime/kube-client.js';
-import { CoreResources } from '../../runtime/resource.js';
+import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import { eventually, ownDeployedFleet, uniqueName, type TestLab } from '../support/lab.js';
+import { deployment, service } from '../support/manifests.js';
 
 /**
- * Multi-cluster services on the lab fleet, with `fleetlb hub` running as a pod with its own RBAC.
- * This build has the hub side: the test writes the InternalServiceExports a member agent writes
- * (into the members' hub namespaces, on the real hub API server) and checks what the hub makes of
- * them — the ServiceImport, the MCS API conflict verdicts, and cleanup when exports go.
+ * Multi-cluster services on a fleet of its own, with `fleetlb hub` and `fleetlb member-agent`
+ * running as pods with their own RBAC. Real Services, Deployments and ServiceExports on the
+ * members: what the member agents export (InternalServiceExports, EndpointSliceExports), what the
+ * hub makes of them (ServiceImport, MCS API conflict verdicts, EndpointSliceImports for an
+ * importer), weight 0, a member agent that stops (withdrawn within the documented bound) and
+ * cleanup in any order.
  */
 
 let lab: TestLab;
 let fleet: { lab: TestLab; down: () => Promise<void> } | undefined;
 let hub: KubeClient;
+const members = new Map<string, KubeClient>();
 const ns = uniqueName('mcs');
+const key = `${ns}/kuard`;
+const IMAGE = 'ghcr.io/kuar-demo/kuard-amd64:1';
+const IMPORTER = 'member-3';
 
-function exportOf(cluster: string, since: string, port: number): InternalServiceExport {
-  return {
-    apiVersion: `${InternalServiceExportKind.group}/${InternalServiceExportKind.version}`,
-    kind: 'InternalServiceExport',
-    metadata: { name: `${ns}-kuard`, namespace: memberNamespace(cluster) },
-    spec: {
-      ports: [{ name: 'http', protocol: 'TCP', port, targetPort: 8080 }],
-      serviceReference: { clusterId: cluster, kind: 'Service', namespace: ns, name: 'kuard', namespacedName: `${ns}/kuard`, exportedSince: since },
-      type: 'ClusterIP',
-      weight: 1,
-    },
-  };
+const member = (name: string) => members.get(name)!;
+const serviceExport = `
+---
+apiVersion: networking.fleet.azure.com/v1alpha1
+kind: ServiceExport
+metadata: {name: kuard, namespace: ${ns}}
+`;
+
+async function listIn<T extends KubeObject>(kind: typeof EndpointSliceExportKind | typeof EndpointSliceImportKind, namespace: string): Promise<T[]> {
+  return (await hub.list<T>(kind, { namespace })).items;
+}
+
+/** This Service's EndpointSliceExports a member wrote, or the EndpointSliceImports an importer holds. */
+async function slicesOf(kind: typeof EndpointSliceExportKind | typeof EndpointSliceImportKind, cluster: string): Promise<(EndpointSliceExport | EndpointSliceImport)[]> {
+  return (await listIn<EndpointSliceExport>(kind, memberNamespace(cluster))).filter((e) => e.spec.ownerServiceReference.namespacedName === key);
+}
+
+const addresses = (slices: { spec: EndpointSliceExport['spec'] }[]) => slices.flatMap((s) => s.spec.endpoints.flatMap((e) => e.addresses)).sort();
+
+/** Ready pod addresses of the Service on a member, from its own EndpointSlices. */
+async function podAddresses(cluster: string): Promise<string[]> {
+  const slices = await member(cluster).list<KubeObject & { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }>(CoreResources.endpointSlices, { namespace: ns, labelSelector: `${Labels.serviceName}=kuard` });
+  return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses)).sort();
+}
+
+async function exportColumns(cluster: string): Promise<string> {
+  const r = await lab.kubectl(cluster, ['get', 'serviceexport', 'kuard', '-n', ns, '--no-headers']);
+  const [, valid, conflicted] = r.stdout.trim().split(/\s+/);
+  return `${valid} ${conflicted}`;
+}
+
+async function exportCondition(cluster: string, type: string) {
+  return findCondition((await member(cluster).find<ServiceExport>(ServiceExportKind, 'kuard', ns))?.status?.conditions, type);
 }
 
 async function importStatus(): Promise<ServiceImport['status']> {
   return (await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns))?.status;
 }
 
-async function conflictOf(cluster: string) {
-  const ise = await hub.find<InternalServiceExport>(InternalServiceExportKind, `${ns}-kuard`, memberNamespace(cluster));
-  return findCondition(ise?.status?.conditions, 'Conflict');
+const clustersOf = (s: ServiceImport['status']) => (s?.clusters ?? []).map((c) => c.cluster);
+
+/** Source clusters of the EndpointSliceImports the importer holds for the Service. */
+async function importedFrom(): Promise<string[]> {
+  return [...new Set((await slicesOf(EndpointSliceImportKind, IMPORTER)).map((e) => e.metadata.labels?.[Labels.mcsSourceCluster] ?? '?'))].sort();
+}
+
+/** What member-3's agent writes when a MultiClusterService there uses the ServiceImport (MCS-CONTRACT step 3). */
+const multiClusterService = `
+apiVersion: networking.fleet.azure.com/v1alpha1
+kind: MultiClusterService
+metadata: {name: kuard, namespace: ${ns}}
+spec: {serviceImport: {name: kuard}}
+`;
+function internalServiceImport(): InternalServiceImport {
+  return {
+    apiVersion: `${InternalServiceImportKind.group}/${InternalServiceImportKind.version}`,
+    kind: 'InternalServiceImport',
+    metadata: { name: `${ns}-kuard`, namespace: memberNamespace(IMPORTER) },
+    spec: { serviceImportReference: { clusterId: IMPORTER, kind: 'ServiceImport', namespace: ns, name: 'kuard', namespacedName: key } },
+  };
+}
+
+async function kubectlOk(cluster: string, args: string[], input?: string): Promise<void> {
+  const r = await lab.kubectl(cluster, args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} on ${cluster}: ${r.stderr}`);
 }
 
 beforeAll(async () => {
@@ -47,61 +114,166 @@ beforeAll(async () => {
   lab = fleet.lab;
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'mcs-test' });
   for (const m of lab.members) {
+    members.set(m.name, new KubeClient(lab.kubeConfig(m.name), { fieldManager: 'mcs-test' }));
     await eventually(`${m.name} joined`, async () => {
       const mc = await hub.find<MemberCluster>(MemberClusterKind, m.name);
       return findCondition(mc?.status?.conditions, 'Healthy')?.status === 'True' ? true : undefined;
     }, 90_000, 500);
   }
+  // The ServiceImport lives in the Service's namespace on the hub, where it is placed from.
   await hub.create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const m of ['member-1', 'member-2', 'member-3']) await member(m).create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
 }, 400_000);
 
 afterAll(async () => {
-  for (const m of lab.members) await hub.delete(InternalServiceExportKind, `${ns}-kuard`, memberNamespace(m.name)).catch(() => false);
-  await hub.delete(CoreResources.namespaces, ns).catch(() => false);
-  hub.close();
+  await hub?.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER)).catch(() => false);
+  for (const c of members.values()) {
+    await c.delete(CoreResources.namespaces, ns).catch(() => false);
+    c.close();
+  }
+  await hub?.delete(CoreResources.namespaces, ns).catch(() => false);
+  hub?.close();
   await fleet?.down();
 }, 120_000);
 
-test('exports from two members become one ServiceImport listing both, neither conflicted', async () => {
-  await hub.create(InternalServiceExportKind, exportOf('member-1', '2026-01-01T00:00:01Z', 8080));
-  await hub.create(InternalServiceExportKind, exportOf('member-2', '2026-01-01T00:00:02Z', 8080));
+test('a Service exported from two members: ServiceExports True False, one ServiceImport listing both, their endpoints on the hub', async () => {
+  // member-1 first: the oldest export decides conflicts.
+  for (const m of ['member-1', 'member-2']) {
+    await kubectlOk(m, ['apply', '-f', '-'], deployment({ namespace: ns, name: 'kuard', image: IMAGE, replicas: 1, port: 8080 }) + service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 8080, portName: 'http' }) + serviceExport);
+  }
+  for (const m of ['member-1', 'member-2']) {
+    await eventually(`${m}: ServiceExport True False`, async () => ((await exportColumns(m)) === 'True False' ? true : undefined), 60_000, 500);
+  }
   const status = await eventually('ServiceImport with both clusters', async () => {
     const s = await importStatus();
-    return s?.clusters?.length === 2 ? s : undefined;
+    return clustersOf(s).length === 2 ? s : undefined;
   }, 30_000, 250);
   expect(status).toEqual({ type: 'ClusterSetIP', sessionAffinity: 'None', ports: [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 8080 }], clusters: [{ cluster: 'member-1' }, { cluster: 'member-2' }] });
-  for (const m of ['member-1', 'member-2']) await eventually(`${m} not conflicted`, async () => ((await conflictOf(m))?.status === 'False' ? true : undefined), 30_000, 250);
+  expect(await exportCondition('member-1', 'Conflict')).toMatchObject({ status: 'False', reason: 'NoConflictFound' });
+
+  for (const m of ['member-1', 'member-2']) {
+    const pods = await eventually(`${m}: a ready kuard pod`, async () => {
+      const a = await podAddresses(m);
+      return a.length === 1 ? a : undefined;
+    }, 90_000, 500);
+    const eses = await eventually(`${m}: its endpoints exported to the hub`, async () => {
+      const e = await slicesOf(EndpointSliceExportKind, m);
+      return JSON.stringify(addresses(e)) === JSON.stringify(pods) ? e : undefined;
+    }, 30_000, 250);
+    for (const e of eses) {
+      expect(e.metadata.labels).toMatchObject({ [Labels.mcsServiceName]: 'kuard', [Labels.mcsSourceCluster]: m });
+      expect(e.spec.endpointSliceReference.clusterId).toBe(m);
+      expect(e.spec.endpoints.every((p) => p.conditions?.ready === true)).toBe(true);
+    }
+  }
+  const ise = await hub.find<InternalServiceExport>(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-1'));
+  expect(ise?.spec.serviceReference).toMatchObject({ clusterId: 'member-1', namespacedName: key });
+}, 300_000);
+
+test('a newer export with another port is conflicted on its member, naming the field and the winner, and left out', async () => {
+  await kubectlOk(IMPORTER, ['apply', '-f', '-'], service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 9090, targetPort: 8080, portName: 'http' }) + serviceExport);
+  await eventually('member-3: ServiceExport True True', async () => ((await exportColumns(IMPORTER)) === 'True True' ? true : undefined), 60_000, 500);
+  const conflict = await exportCondition(IMPORTER, 'Conflict');
+  expect(conflict?.reason).toBe('PortConflict');
+  expect(conflict?.message).toContain('port "http" is TCP/9090 here but TCP/8080');
+  expect(conflict?.message).toContain('from cluster "member-1"');
+  expect(clustersOf(await importStatus())).toEqual(['member-1', 'member-2']);
+  const events = await lab.kubectl(IMPORTER, ['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=ServiceExport', '-o', 'jsonpath={.items[*].reason}']);
+  expect(events.stdout).toContain('ServiceExportConflictFound');
 }, 90_000);
 
-test('a newer export with another port is conflicted, names the field and the winner, and is left out', async () => {
-  await hub.create(InternalServiceExportKind, exportOf('member-3', '2026-01-01T00:00:03Z', 9090));
-  const conflict = await eventually('member-3 conflicted', async () => {
-    const c = await conflictOf('member-3');
-    return c?.status === 'True' ? c : undefined;
+test('an importer gets the endpoints of every served cluster, the import status and the in-use-by annotation', async () => {
+  // A MultiClusterService on member-3: its agent asks the hub for the import.
+  await kubectlOk(IMPORTER, ['apply', '-f', '-'], multiClusterService);
+  const requested = await eventually('member-3\'s InternalServiceImport', () => hub.find<InternalServiceImport>(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER)), 30_000, 250);
+  expect(requested.spec).toEqual(internalServiceImport().spec);
+  await eventually('EndpointSliceImports from member-1 and member-2 (not the conflicted member-3)', async () => {
+    return JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined;
   }, 30_000, 250);
-  expect(conflict.reason).toBe('PortConflict');
-  expect(conflict.message).toContain('port "http" is TCP/9090 here but TCP/8080');
-  expect(conflict.message).toContain('from cluster "member-1"');
-  expect((await importStatus())?.clusters).toEqual([{ cluster: 'member-1' }, { cluster: 'member-2' }]);
-}, 60_000);
+  const esis = await slicesOf(EndpointSliceImportKind, IMPORTER);
+  const exported = [...(await slicesOf(EndpointSliceExportKind, 'member-1')), ...(await slicesOf(EndpointSliceExportKind, 'member-2'))];
+  expect(addresses(esis)).toEqual(addresses(exported));
+  for (const e of esis) expect(e.metadata.labels?.[Labels.mcsServiceName]).toBe('kuard');
 
-test('when the exports that won go, the next oldest decides; the last one gone takes the import with it', async () => {
-  await hub.delete(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-1'));
-  await hub.delete(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-2'));
-  // The finalizer lets them go only once the import no longer lists them.
-  await eventually('member-1 and member-2 exports gone', async () => {
-    const a = await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-1'));
-    const b = await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-2'));
-    return !a && !b ? true : undefined;
+  const si = await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns);
+  await eventually('the InternalServiceImport carries the ServiceImport status', async () => {
+    const isi = await hub.find<InternalServiceImport>(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER));
+    return JSON.stringify(clustersOf(isi?.status)) === JSON.stringify(['member-1', 'member-2']) && isi?.status?.ports?.[0]?.port === 8080 ? true : undefined;
   }, 30_000, 250);
-  const status = await eventually('member-3 alone in the import', async () => {
-    const s = await importStatus();
-    return s?.clusters?.length === 1 && s.clusters[0]?.cluster === 'member-3' ? s : undefined;
+  expect(si?.status?.ports?.[0]?.port).toBe(8080);
+  await eventually('ServiceImport annotated with its importer', async () => {
+    const a = (await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns))?.metadata.annotations?.[Annotations.serviceInUseBy];
+    return a && JSON.parse(a)[memberNamespace(IMPORTER)] === IMPORTER ? true : undefined;
   }, 30_000, 250);
-  expect(status.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 9090, targetPort: 8080 }]);
-  await eventually('member-3 no longer conflicted', async () => ((await conflictOf('member-3'))?.status === 'False' ? true : undefined), 30_000, 250);
-  await hub.delete(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-3'));
-  await eventually('ServiceImport gone', async () => ((await hub.find(ServiceImportKind, 'kuard', ns)) ? undefined : true), 30_000, 250);
-  // The hub lets the last export go (its finalizer) once the import no longer lists it.
-  await eventually('member-3 export gone', async () => ((await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-3'))) ? undefined : true), 30_000, 250);
 }, 90_000);
+
+test('weight 0 takes a cluster\'s export and endpoints out, and they come back without it', async () => {
+  await kubectlOk('member-2', ['annotate', 'serviceexport', 'kuard', '-n', ns, `${Annotations.weight}=0`, '--overwrite']);
+  await eventually('member-2 out of the import and of the importer\'s slices', async () => {
+    return JSON.stringify(clustersOf(await importStatus())) === JSON.stringify(['member-1']) && JSON.stringify(await importedFrom()) === JSON.stringify(['member-1']) ? true : undefined;
+  }, 30_000, 250);
+  expect(await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-2'))).toBeUndefined();
+  expect(await slicesOf(EndpointSliceExportKind, 'member-2')).toEqual([]);
+  expect(await exportColumns('member-2')).toBe('True False');
+
+  await kubectlOk('member-2', ['annotate', 'serviceexport', 'kuard', '-n', ns, `${Annotations.weight}-`]);
+  await eventually('member-2 back', async () => (JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined), 30_000, 250);
+}, 90_000);
+
+test('a member whose agent stops has its endpoints withdrawn from the importer within the documented bound after its heartbeat deadline', async () => {
+  await kubectlOk('member-2', ['scale', 'deployment', 'fleetlb-member-agent', '-n', FleetLBNamespace, '--replicas=0']);
+  try {
+    const goneAt = await eventually('member-2\'s endpoints withdrawn', async () => ((await importedFrom()).includes('member-2') ? undefined : Date.now()), 120_000, 250);
+    const mc = await hub.find<MemberCluster>(MemberClusterKind, 'member-2');
+    const beat = Date.parse(memberAgent(mc?.status?.agentStatus)?.lastReceivedHeartbeat ?? '');
+    const deadline = beat + (mc?.spec.heartbeatPeriodSeconds ?? 60) * 1000 * DEFAULT_MISSED_HEARTBEATS;
+    process.stderr.write(`member-2's endpoints withdrawn ${((goneAt - deadline) / 1000).toFixed(2)} s after its heartbeat deadline (bound ${DeadClusterBoundMs / 1000} s)\n`);
+    // Not before the deadline (the heartbeat decides), and within the bound after it (the poll adds up to 250 ms).
+    expect(goneAt).toBeGreaterThanOrEqual(deadline - 500);
+    expect(goneAt - deadline).toBeLessThanOrEqual(DeadClusterBoundMs + 500);
+    expect(await importedFrom()).toEqual(['member-1']);
+  } finally {
+    await kubectlOk('member-2', ['scale', 'deployment', 'fleetlb-member-agent', '-n', FleetLBNamespace, '--replicas=2']);
+  }
+  await eventually('member-2 served again once its agent is back', async () => (JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined), 120_000, 500);
+}, 300_000);
+
+test('deleting the import, a Service, its export and a whole namespace, in that order, leaves nothing behind', async () => {
+  await member(IMPORTER).delete(MultiClusterServiceKind, 'kuard', ns);
+  await eventually('member-3\'s InternalServiceImport withdrawn', async () => ((await hub.find(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER))) ? undefined : true), 30_000, 250);
+  await eventually('the importer\'s slices gone, and the annotation', async () => {
+    const si = await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns);
+    return (await slicesOf(EndpointSliceImportKind, IMPORTER)).length === 0 && !si?.metadata.annotations?.[Annotations.serviceInUseBy] ? true : undefined;
+  }, 30_000, 250);
+
+  // The Service before its export: the export turns invalid and is withdrawn.
+  await member('member-1').delete(CoreResources.services, 'kuard', ns);
+  await eventually('member-1: ServiceExport False, its hub objects gone', async () => {
+    const valid = await exportCondition('member-1', 'Valid');
+    const ise = await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-1'));
+    return valid?.status === 'False' && valid.reason === 'ServiceNotFound' && !ise && (await slicesOf(EndpointSliceExportKind, 'member-1')).length === 0 ? true : undefined;
+  }, 30_000, 250);
+  expect(clustersOf(await importStatus())).not.toContain('member-1');
+  await member('member-1').delete(ServiceExportKind, 'kuard', ns);
+  await eventually('member-1: ServiceExport gone (its finalizer let go)', async () => ((await member('member-1').find(ServiceExportKind, 'kuard', ns)) ? undefined : true), 30_000, 250);
+
+  // A whole namespace, export and Service together.
+  await member('member-2').delete(CoreResources.namespaces, ns);
+  await eventually('member-2: hub objects and namespace gone', async () => {
+    const ise = await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-2'));
+    return !ise && (await slicesOf(EndpointSliceExportKind, 'member-2')).length === 0 && !(await member('member-2').find(CoreResources.namespaces, ns)) ? true : undefined;
+  }, 60_000, 250);
+
+  // The export before its Service.
+  await member(IMPORTER).delete(ServiceExportKind, 'kuard', ns);
+  await eventually('member-3: export gone', async () => ((await member(IMPORTER).find(ServiceExportKind, 'kuard', ns)) ? undefined : true), 30_000, 250);
+  await member(IMPORTER).delete(CoreResources.services, 'kuard', ns);
+
+  await eventually('nothing of the Service left on the hub', async () => {
+    for (const m of ['member-1', 'member-2', 'member-3']) {
+      if (await hub.find(InternalServiceExportKind, `${ns}-kuard`, memberNamespace(m))) return undefined;
+      if ((await slicesOf(EndpointSliceExportKind, m)).length > 0 || (await slicesOf(EndpointSliceImportKind, m)).length > 0) return undefined;
+    }
+    return (await hub.find(ServiceImportKind, 'kuard', ns)) ? undefined : true;
+  }, 30_000, 250);
+}, 180_000);

@@ -15,7 +15,7 @@ spec:
 `;
 }
 
-export function service(o: { namespace: string; name: string; type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; port: number; extraSpec?: string }): string {
+export function service(o: { namespace: string; name: string; type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; port: number; targetPort?: number; portName?: string; extraSpec?: string }): string {
   return `
 ---
 apiVersion: v1
@@ -24,6 +24,6 @@ metadata: {name: ${o.name}, namespace: ${o.namespace}}
 spec:
   type: ${o.type}
   selector: {app: ${o.name}}
-  ports: [{port: ${o.port}, targetPort: ${o.port}}]
+  ports: [{${o.portName ? `name: ${o.portName}, ` : ''}port: ${o.port}, targetPort: ${o.targetPort ?? o.port}}]
 ${o.extraSpec ?? ''}`;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_MEMBERS } from '../lab/members.js';
 import type { LabState } from '../lab/state.js';
 import type { ProxyMode } from '../lab/kube-proxy.js';
 import { MAX_NODES_PER_CLUSTER } from '../lab/network-plan.js';
-import type { RouterKind } from '../lab/router.js';
+import { LAB_IBGP_PORT, LAB_MD5_PORT, type RouterKind } from '../lab/router.js';
 import { labExec } from '../lab/lab-exec.js';
 import { labDeploy } from '../lab/deploy.js';
 import { join } from 'node:path';
@@ -111,7 +111,7 @@ export function labCommand(): Command {
         if (net) {
           say('');
           const nrows = [['NAMESPACE', 'ROLE', 'IPV4', 'IPV6', 'DETAIL']];
-          nrows.push([net.plan.router.netns, 'router', net.plan.router.lan.v4, net.plan.router.lan.v6, `${net.router}, AS ${net.plan.router.asn}, accepts nodes as AS 64512`]);
+          nrows.push([net.plan.router.netns, 'router', net.plan.router.lan.v4, net.plan.router.lan.v6, `${net.router}, AS ${net.plan.router.asn}, accepts nodes over eBGP (179), iBGP (${LAB_IBGP_PORT}), eBGP with MD5 (${LAB_MD5_PORT})`]);
           nrows.push([net.plan.client.netns, 'client', net.plan.client.lan.v4, net.plan.client.lan.v6, 'default route via the router']);
           for (const n of net.plan.nodes) nrows.push([n.netns, `node ${n.name}`, n.lan.v4, n.lan.v6, `pods ${n.podCIDRs.join(' ')}; API at ${net.plan.apiserverAddress[n.cluster] ?? ''}`]);
           nrows.push([net.plan.lanNetns, 'LAN bridge', '192.0.2.0/24', '2001:db8:0:1::/64', `bridge ${net.plan.bridge}`]);

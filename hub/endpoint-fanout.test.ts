@@ -63,6 +63,9 @@ describe('desiredEndpointSliceImports', () => {
     expect(desiredEndpointSliceImports(svc, [isi('member-1', { deleting: true }), isi('x', { namespace: 'kuard-demo' })], [ese('member-1', 'a')], serviceImport(['member-1']))).toEqual([]);
     // member-2 writes into its own namespace but says the endpoints are member-1's.
     expect(names(desiredEndpointSliceImports(svc, [isi('member-1')], [ese('member-2', 'b', { claims: 'member-1' })], serviceImport(['member-1', 'member-2'])))).toEqual([]);
+    // Two imports of the Service in one namespace make one importer.
+    const twice = [isi('member-1'), { ...isi('member-1'), metadata: { ...isi('member-1').metadata, name: 'other' } }];
+    expect(names(desiredEndpointSliceImports(svc, twice, [ese('member-1', 'a')], serviceImport(['member-1'])))).toEqual(['fleet-member-member-1/member-1-kuard-demo-a']);
   });
 });
 

@@ -23,9 +23,15 @@ import {
 export const serviceKeyOfImport = (isi: InternalServiceImport) => isi.spec.serviceImportReference.namespacedName;
 export const serviceKeyOfSlice = (s: EndpointSliceExport | EndpointSliceImport) => s.spec.ownerServiceReference.namespacedName;
 
-/** The importers of the Service: members with a live InternalServiceImport of it. */
+/** The importers of the Service: members with a live InternalServiceImport of it, one per namespace. */
 export function importers(isis: readonly InternalServiceImport[]): InternalServiceImport[] {
-  return isis.filter((i) => memberOfNamespace(i.metadata.namespace) !== undefined && !i.metadata.deletionTimestamp);
+  const seen = new Set<string>();
+  return isis.filter((i) => {
+    const ns = i.metadata.namespace ?? '';
+    if (memberOfNamespace(ns) === undefined || i.metadata.deletionTimestamp || seen.has(ns)) return false;
+    seen.add(ns);
+    return true;
+  });
 }
 
 /** The status every importer's InternalServiceImport carries: a copy of the ServiceImport's. */

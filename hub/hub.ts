@@ -14,9 +14,9 @@ import { recordWithdrawalBound } from './metrics.js';
 import { ServiceImportController } from './service-import-controller.js';
 
 /**
- * `fleetlb hub`: membership, placement and multi-cluster services on the hub cluster, until the signal aborts. One
- * replica (docs/adr/0040): both controllers are level-based, so a restarted hub picks up where
- * the API objects say it was.
+ * `fleetlb hub`: membership, placement and multi-cluster services on the hub cluster, until the
+ * signal aborts. One replica (docs/adr/0040): every controller is level-based, so a restarted hub
+ * picks up where the API objects say it was.
  */
 
 export interface HubOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseMembers } from './members.js';
 import { planNetwork } from './network-plan.js';
-import { birdConfig, frrConfig, parseBirdProtocols, parseFrrSummary } from './router.js';
+import { birdConfig, FRR_INSTANCES, frrConfig, frrInstanceDir, LAB_IBGP_PORT, LAB_MD5_PORT, parseBirdProtocols, parseFrrSummary, type FrrInstance } from './router.js';
 
 const plan = planNetwork('abc123', parseMembers('member-1=eastus'));
 
@@ -20,7 +20,7 @@ describe('lab router', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test('FRR listens for the same ranges with multipath', () => {
+  test('FRR listens for the same ranges with multipath: eBGP on 179, iBGP and MD5 each in a bgpd of its own', () => {
     const conf = frrConfig(plan);
     expect(conf).toContain('bgp listen range 192.0.2.0/24 peer-group NODES');
     expect(conf).toContain('bgp listen range 2001:db8:0:1::/64 peer-group NODES6');
@@ -28,6 +28,23 @@ describe('lab router', () => {
     expect(conf).toContain('neighbor NODES remote-as external');
     expect(conf).toContain('neighbor NODES6 remote-as external');
     expect(conf.match(/maximum-paths 8/g)).toHaveLength(2);
+    expect(conf).not.toContain('password');
+
+    const ibgp = frrConfig(plan, 'ibgp');
+    expect(ibgp).toContain('router bgp 64513');
+    expect(ibgp).toContain('neighbor INODES remote-as internal');
+    expect(ibgp).toContain('neighbor INODES6 remote-as internal');
+    expect(ibgp).toContain('bgp listen range 192.0.2.0/24 peer-group INODES');
+    expect(ibgp).toContain('bgp listen range 2001:db8:0:1::/64 peer-group INODES6');
+    expect(ibgp.match(/maximum-paths ibgp 8/g)).toHaveLength(2); // ECMP among iBGP paths
+
+    const md5 = frrConfig(plan, 'md5');
+    expect(md5).toContain('neighbor MNODES remote-as external');
+    expect(md5).toContain('neighbor MNODES password fleetlb-lab');
+    expect(md5).toContain('bgp listen range 192.0.2.0/24 peer-group MNODES');
+
+    expect(Object.values(FRR_INSTANCES).map((i) => i.port)).toEqual([179, LAB_IBGP_PORT, LAB_MD5_PORT]);
+    expect(new Set(Object.keys(FRR_INSTANCES).map((i) => frrInstanceDir('/lab', i as FrrInstance))).size).toBe(3);
   });
 
   test('sessions are read from birdc and vtysh output', () => {

@@ -7,9 +7,10 @@ import type { SpeakerView } from '../view.js';
 import { BGP_PORT } from './constants.js';
 import { speakerMetrics } from '../metrics.js';
 import { bgpMetrics, peerLabel } from './metrics.js';
-import { BgpPeer, type PeerConfig, type Transport } from './peer.js';
+import { BgpPeer, type Transport } from './peer.js';
 import { planBgp, type BgpPlan, type PeerPlan } from './plan.js';
 import { routesFromAdvertisements } from './routes.js';
+import { announcedChanges, peerAction, sessionEntry, statusDelayMs, statusWrites, unusableEntry, type SecretRead } from './session-sync.js';
 import { applyPeerStatus, reconcileServiceStatuses } from './status.js';
 
 /**
@@ -56,7 +57,7 @@ export class BgpHandler implements ProtocolHandler {
   private statusTimer: NodeJS.Timeout | undefined;
   /** Peers that get no session (invalid, unsupported, unreadable Secret), with why. */
   private readonly pendingErrors = new Map<string, { plan: PeerPlan; error: string }>();
-  private readonly secrets = new Map<string, { at: number; value: { password?: string; error?: string } }>();
+  private readonly secrets = new Map<string, { at: number; value: SecretRead }>();
   /** The ServiceBGPStatus set last written, so an unchanged one costs no API call. */
   private publishedServices: string | undefined;
 
@@ -117,7 +118,7 @@ export class BgpHandler implements ProtocolHandler {
     this.scheduleStatus();
   }
 
-  private async password(p: PeerPlan): Promise<{ password?: string; error?: string }> {
+  private async password(p: PeerPlan): Promise<SecretRead> {
     if (!p.passwordSecret) return {};
     // Syncs come several times a second: read a Secret at most every SECRET_TTL_MS.
     const key = `${p.passwordSecret.namespace}/${p.passwordSecret.name}`;
@@ -128,7 +129,7 @@ export class BgpHandler implements ProtocolHandler {
     return value;
   }
 
-  private async readPassword(namespace: string, name: string): Promise<{ password?: string; error?: string }> {
+  private async readPassword(namespace: string, name: string): Promise<SecretRead> {
     try {
       const v = (await this.ctx.client.find<Secret>(CoreResources.secrets, name, namespace))?.data?.password;
       if (!v) return { error: `Secret ${namespace}/${name} has no key "password"` };
@@ -140,25 +141,24 @@ export class BgpHandler implements ProtocolHandler {
 
   private async applyPeer(p: PeerPlan): Promise<void> {
     const existing = this.live.get(p.key);
-    const secret = await this.password(p);
-    if (!p.config || secret.error) {
+    const action = peerAction(p, await this.password(p), existing?.configKey);
+    if (action.kind === 'unusable') {
       if (existing) this.close(p.key, existing, 'configuration no longer usable');
-      const errors = [...p.errors, ...(secret.error ? [secret.error] : [])];
-      this.live.delete(p.key);
-      this.pendingErrors.set(p.key, { plan: p, error: [...errors, ...p.unsupported].join('; ') || 'not configured' });
+      this.pendingErrors.set(p.key, { plan: p, error: action.error });
       return;
     }
     this.pendingErrors.delete(p.key);
-    const config: PeerConfig = { ...p.config, ...(secret.password ? { password: secret.password } : {}) };
-    const configKey = JSON.stringify(config);
     const { routes, errors } = routesFromAdvertisements(p.routes);
     for (const e of errors) this.ctx.log.warn('BGP route not announced', { peer: p.key, error: e });
-    if (existing && existing.configKey === configKey) {
-      existing.plan = p;
-      existing.peer.setRoutes(routes);
+    if (action.kind === 'keep') {
+      if (existing) {
+        existing.plan = p;
+        existing.peer.setRoutes(routes);
+      }
       return;
     }
     if (existing) this.close(p.key, existing, 'configuration changed');
+    const { config, configKey } = action;
     const label = peerLabel(config.peerAddress, config.peerPort ?? BGP_PORT);
     let peer: BgpPeer;
     try {
@@ -173,7 +173,7 @@ export class BgpHandler implements ProtocolHandler {
       if (e.type === 'state') {
         bgpMetrics.sessionUp.set({ peer: label }, e.to === 'Established' ? 1 : 0);
         this.ctx.log.info('BGP session state', { peer: p.key, address: label, from: e.from, to: e.to, reason: e.reason });
-        this.scheduleStatus(e.to === 'Established' || e.from === 'Established' ? 0 : undefined);
+        this.scheduleStatus(statusDelayMs(e.from, e.to, this.statusDebounceMs));
       } else if (e.type === 'sent' && e.message.type === 'update') {
         bgpMetrics.updatesTotal.inc({ peer: label });
         bgpMetrics.announcedPrefixes.set({ peer: label }, peer.session.rib?.advertisedCount ?? 0);
@@ -199,11 +199,8 @@ export class BgpHandler implements ProtocolHandler {
 
   /** metallb_speaker_announced{protocol="bgp"}: the addresses this node sends to some peer. */
   private recordAnnounced(plan: BgpPlan): void {
-    const want = new Map<string, string>();
-    for (const [key, s] of plan.services) for (const ip of s.ips) want.set(ip, key);
-    for (const [ip, service] of this.announcedIps) {
-      if (want.get(ip) !== service) speakerMetrics.announced.remove({ service, protocol: 'bgp', node: this.ctx.node, ip });
-    }
+    const { want, drop } = announcedChanges(this.announcedIps, plan.services);
+    for (const [ip, service] of drop) speakerMetrics.announced.remove({ service, protocol: 'bgp', node: this.ctx.node, ip });
     for (const [ip, service] of want) speakerMetrics.announced.set({ service, protocol: 'bgp', node: this.ctx.node, ip }, 1);
     this.announcedIps = want;
   }
@@ -222,8 +219,12 @@ export class BgpHandler implements ProtocolHandler {
     }
   }
 
+  private get statusDebounceMs(): number {
+    return this.opts.statusDelayMs ?? 1000;
+  }
+
   /** Write session statuses soon (state changes at once, counters at most once a second). */
-  private scheduleStatus(delayMs = this.opts.statusDelayMs ?? 1000): void {
+  private scheduleStatus(delayMs = this.statusDebounceMs): void {
     if (this.stopped) return;
     if (this.statusTimer && delayMs > 0) return;
     if (this.statusTimer) clearTimeout(this.statusTimer);
@@ -238,31 +239,28 @@ export class BgpHandler implements ProtocolHandler {
 
   private sessionStatus(l: Live): BGPPeerSessionStatus {
     const s = l.peer.stats;
-    return {
-      node: this.ctx.node,
-      peerAddress: l.label,
+    return sessionEntry(this.ctx.node, l.label, {
       state: l.peer.state,
-      ...(s.establishedSince !== undefined ? { establishedSince: new Date(s.establishedSince).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+      ...(s.establishedSince !== undefined ? { establishedSince: s.establishedSince } : {}),
       prefixesSent: l.peer.session.rib?.advertisedCount ?? 0,
       updatesSent: s.updatesSent,
       ...(l.peer.session.lastError ? { lastError: l.peer.session.lastError } : {}),
-    };
+    });
   }
 
   private async writeStatuses(): Promise<void> {
     const want = new Map<string, { ref: { namespace: string; name: string }; session: BGPPeerSessionStatus; unsupported: string[] }>();
     for (const [key, l] of this.live) want.set(key, { ref: l.plan, session: this.sessionStatus(l), unsupported: [...l.plan.unsupported] });
-    for (const [key, e] of this.pendingErrors) {
-      want.set(key, { ref: e.plan, session: { node: this.ctx.node, peerAddress: e.plan.config?.peerAddress ?? '', state: 'Idle', prefixesSent: 0, updatesSent: 0, lastError: e.error }, unsupported: [...e.plan.unsupported] });
-    }
-    for (const [key, w] of want) {
-      const text = JSON.stringify(w);
-      if (this.written.get(key) === text) continue;
+    for (const [key, e] of this.pendingErrors) want.set(key, { ref: e.plan, session: unusableEntry(this.ctx.node, e.plan, e.error), unsupported: [...e.plan.unsupported] });
+    const texts = new Map([...want].map(([k, w]) => [k, JSON.stringify(w)]));
+    const { write, clear } = statusWrites(texts, this.written);
+    for (const key of write) {
+      const w = want.get(key);
+      if (!w) continue;
       await applyPeerStatus(this.ctx.client, w.ref, this.ctx.node, w.session, w.unsupported);
-      this.written.set(key, text);
+      this.written.set(key, texts.get(key) ?? '');
     }
-    for (const key of [...this.written.keys()]) {
-      if (want.has(key)) continue;
+    for (const key of clear) {
       const [namespace = '', name = ''] = key.split('/');
       this.written.delete(key);
       if (this.peers.get(key)) await applyPeerStatus(this.ctx.client, { namespace, name }, this.ctx.node, undefined, []);

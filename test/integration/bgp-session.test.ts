@@ -2,14 +2,20 @@ import { expect, test } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { LAB_BGP_PASSWORD, LAB_IBGP_PORT, LAB_MD5_PORT, routerSessions } from '../../lab/router.js';
+import { LAB_BGP_PASSWORD, LAB_IBGP_PORT, LAB_MD5_PORT, routerSessions, type FrrInstance } from '../../lab/router.js';
 import type { NodePlan } from '../../lab/network-plan.js';
 import type { Advertisement } from '../../speaker/bgp/routes.js';
-import { cutBgpRules, hasCommunity, hasLarge, nsExec as nsExecIn, routerView as routerViewOf } from '../support/bgp-router.js';
+import { cutBgpRules, frrPaths as frrPathsOf, hasCommunity, hasLarge, nsExec as nsExecIn, routerView as routerViewOf, type FrrPath } from '../support/bgp-router.js';
 import { describeAsRoot, eventually, testLab, type TestLab } from '../support/lab.js';
 
 const nsExec = (lab: TestLab, where: string, command: string[], input?: string) => nsExecIn({ dir: lab.dir, network: lab.network! }, where, command, input);
 const routerView = (lab: TestLab, prefix: string) => routerViewOf({ dir: lab.dir, network: lab.network! }, prefix);
+const frrPaths = (lab: TestLab, prefix: string, instance: FrrInstance) => frrPathsOf({ dir: lab.dir, network: lab.network! }, prefix, instance);
+
+/** FRR's path for `prefix` via `nextHop` in one bgpd instance's table, once it is there. */
+function frrPathVia(lab: TestLab, prefix: string, nextHop: string, instance: FrrInstance): Promise<FrrPath> {
+  return eventually(`${prefix} via ${nextHop} in FRR's ${instance} table`, async () => (await frrPaths(lab, prefix, instance)).find((p) => p.used && p.nextHop === nextHop), 10_000, 100);
+}
 
 /**
  * fleetlb's own BGP speaker (speaker/bgp) against the lab's real router (BIRD by default, FRR with
@@ -142,10 +148,9 @@ describeAsRoot('BGP speaker against the lab router', () => {
     }
   });
 
-  test('iBGP (the router\'s AS, BIRD\'s iBGP port): LOCAL_PREF and communities reach the router, no AS in the path', async () => {
+  test('iBGP (the router\'s AS, on the lab\'s iBGP port): LOCAL_PREF and communities reach the router, no AS in the path', async () => {
     const lab = await testLab();
     const net = lab.network!;
-    expect(net.router).toBe('bird'); // the lab's iBGP port is BIRD's (lab/router.ts)
     const node = net.plan.nodes.find((n) => n.cluster === 'member-1')!;
     const sp = Speaker.start(lab, node, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_IBGP_PORT, localAsn: net.plan.router.asn }, [
       { prefix: '198.51.100.205', communities: ['64512:11'], localPref: 150 },
@@ -153,18 +158,26 @@ describeAsRoot('BGP speaker against the lab router', () => {
     ]);
     try {
       await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
-      const v4 = await eventually('198.51.100.205 in the router', async () => {
-        const v = await routerView(lab, '198.51.100.205/32');
-        return v.kernel.includes(`via ${node.lan.v4}`) ? v : undefined;
-      }, 10_000, 100);
-      expect(v4.bgp).toMatch(/BGP\.local_pref: 150/);
-      expect(v4.bgp).toMatch(/BGP\.as_path:\s*$/m);
-      expect(hasCommunity(v4.bgp, 64512, 11)).toBe(true);
-      const v6 = await eventually('2001:db8:100::cd in the router', async () => {
-        const v = await routerView(lab, '2001:db8:100::cd/128');
-        return v.kernel.includes('via') ? v : undefined;
-      }, 10_000, 100);
-      expect(v6.bgp).toMatch(/BGP\.local_pref: 120/);
+      if (net.router === 'bird') {
+        const v4 = await eventually('198.51.100.205 in the router', async () => {
+          const v = await routerView(lab, '198.51.100.205/32');
+          return v.kernel.includes(`via ${node.lan.v4}`) ? v : undefined;
+        }, 10_000, 100);
+        expect(v4.bgp).toMatch(/BGP\.local_pref: 150/);
+        expect(v4.bgp).toMatch(/BGP\.as_path:\s*$/m);
+        expect(hasCommunity(v4.bgp, 64512, 11)).toBe(true);
+        const v6 = await eventually('2001:db8:100::cd in the router', async () => {
+          const v = await routerView(lab, '2001:db8:100::cd/128');
+          return v.kernel.includes('via') ? v : undefined;
+        }, 10_000, 100);
+        expect(v6.bgp).toMatch(/BGP\.local_pref: 120/);
+      } else {
+        // FRR's iBGP bgpd keeps its routes in its BGP table (lab/router.ts).
+        const v4 = await frrPathVia(lab, '198.51.100.205/32', node.lan.v4, 'ibgp');
+        expect(v4).toMatchObject({ internal: true, localPref: 150, asPath: '', communities: ['64512:11'] });
+        const v6 = await frrPathVia(lab, '2001:db8:100::cd/128', node.lan.v6, 'ibgp');
+        expect(v6).toMatchObject({ internal: true, localPref: 120, asPath: '' });
+      }
     } finally {
       await sp.stop();
     }
@@ -188,20 +201,21 @@ describeAsRoot('BGP speaker against the lab router', () => {
     }
   });
 
-  test('TCP MD5 (BIRD\'s MD5 port): the right password connects, a wrong one never does', async () => {
+  test('TCP MD5 (the lab\'s MD5 port): the right password connects, a wrong one never does', async () => {
     const lab = await testLab();
     const net = lab.network!;
-    expect(net.router).toBe('bird'); // the lab's MD5 port is BIRD's (lab/router.ts)
     const [node, other] = net.plan.nodes.filter((n) => n.cluster === 'member-1');
     const wrong = Speaker.start(lab, other!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: 'not-the-password', connectTimeoutMs: 1500 }, [{ prefix: '198.51.100.207' }]);
     const sp = Speaker.start(lab, node!, { peerAddress: net.plan.router.lan.v4, peerPort: LAB_MD5_PORT, password: LAB_BGP_PASSWORD }, [{ prefix: '198.51.100.206' }]);
     try {
       await sp.wait('Established', (e) => e.event === 'state' && e.to === 'Established');
-      await eventually('198.51.100.206 in the router', async () => ((await routerView(lab, '198.51.100.206/32')).kernel.includes(`via ${node!.lan.v4}`) ? true : undefined), 10_000, 100);
+      if (net.router === 'bird') await eventually('198.51.100.206 in the router', async () => ((await routerView(lab, '198.51.100.206/32')).kernel.includes(`via ${node!.lan.v4}`) ? true : undefined), 10_000, 100);
+      else await frrPathVia(lab, '198.51.100.206/32', node!.lan.v4, 'md5');
       // The router drops SYNs not signed with its key: the wrong key times out, again and again.
       await wrong.wait('two timed-out connects', () => wrong.events.filter((x) => x.event === 'state' && x.to === 'Active' && String(x.reason).includes('connect timed out')).length >= 2, 15_000);
       expect(wrong.has((e) => e.event === 'state' && e.to === 'OpenSent')).toBe(false);
       expect((await routerView(lab, '198.51.100.207/32')).kernel.trim()).toBe('');
+      if (net.router === 'frr') expect(await frrPaths(lab, '198.51.100.207/32', 'md5')).toEqual([]);
     } finally {
       await Promise.all([sp.stop(), wrong.stop()]);
     }

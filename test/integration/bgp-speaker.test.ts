@@ -6,18 +6,20 @@ import { FLEETLB_NAMESPACE, labDeploy } from '../../lab/deploy.js';
 import { labDown, labUp } from '../../lab/lab.js';
 import { isRoot } from '../../lab/netns.js';
 import { LAB_IBGP_PORT, type RouterKind } from '../../lab/router.js';
-import { cutBgpRules, hasCommunity, hasLarge, nextHops, nsExec, routerView, type LabNet } from '../support/bgp-router.js';
+import { cutBgpRules, frrPaths, hasCommunity, hasLarge, nextHops, nsExec, routerView, usedNextHops, type FrrPath, type LabNet } from '../support/bgp-router.js';
 import { describeAsRoot, eventually, TestLab } from '../support/lab.js';
 import { deployment, service } from '../support/manifests.js';
 
 /**
  * `fleetlb speaker` with BGP, deployed as a DaemonSet with its own ServiceAccount, on both nodes
  * of a member, peering with the lab router — BIRD, then FRR (a lab runs one router kind, so each
- * gets its own small lab, one after the other). eBGP from a 4-octet ASN over IPv4 and IPv6
- * sessions on both; iBGP over IPv4 and IPv6 on BIRD (the lab's iBGP port is BIRD's, see
- * lab/router.ts). The router must show each VIP with one ECMP next hop per node, with the
- * configured communities and local preference; a killed speaker's path goes at once (TCP close),
- * a silently cut one at hold-timer expiry (3 s); deleting the Service withdraws it.
+ * gets its own small lab, one after the other). eBGP from a 4-octet ASN and iBGP (the router's
+ * AS, on the lab's iBGP port), each over IPv4 and IPv6 sessions, on both. The router must show
+ * each VIP with one ECMP next hop per node, with the configured communities and local
+ * preference; a killed speaker's paths go at once (TCP close), a silently cut one's at hold-timer
+ * expiry (3 s); deleting the Service withdraws it. BIRD puts every session's paths in one table
+ * (and the kernel); FRR runs a bgpd per port (lab/router.ts), so its iBGP paths are read from the
+ * iBGP instance's BGP table and its eBGP paths from the kernel and the eBGP instance's table.
  */
 
 const MEMBER = 'bgp-1';
@@ -49,7 +51,7 @@ async function stop(dir: string | undefined): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-function bgpObjects(c: Ctx, withIbgp: boolean): string {
+function bgpObjects(c: Ctx): string {
   const r = c.net.network.plan.router;
   const peer = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name, namespace: FLEETLB_NAMESPACE }, spec: { holdTime: HOLD, keepaliveTime: '1s', connectTime: '1s', ...spec } });
   const docs = [
@@ -59,7 +61,8 @@ function bgpObjects(c: Ctx, withIbgp: boolean): string {
     peer('ebgp4', { myASN: MY_ASN, peerASN: r.asn, peerAddress: r.lan.v4 }),
     peer('ebgp6', { myASN: MY_ASN, peerASN: r.asn, peerAddress: r.lan.v6 }),
     peer('with-vrf', { myASN: MY_ASN, peerASN: r.asn, peerAddress: r.lan.v4, vrf: 'red' }),
-    ...(withIbgp ? [peer('ibgp4', { myASN: r.asn, peerASN: r.asn, peerAddress: r.lan.v4, peerPort: LAB_IBGP_PORT }), peer('ibgp6', { myASN: r.asn, peerASN: r.asn, peerAddress: r.lan.v6, peerPort: LAB_IBGP_PORT })] : []),
+    peer('ibgp4', { myASN: r.asn, peerASN: r.asn, peerAddress: r.lan.v4, peerPort: LAB_IBGP_PORT }),
+    peer('ibgp6', { myASN: r.asn, peerASN: r.asn, peerAddress: r.lan.v6, peerPort: LAB_IBGP_PORT }),
   ];
   return docs.join('\n---\n');
 }
@@ -88,6 +91,22 @@ async function speakerPid(c: Ctx, node: string): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** FRR's iBGP instance: the distinct next hops it forwards a prefix to, once they equal `want`. */
+async function frrIbgpVia(c: Ctx, prefix: string, want: string[], timeoutMs: number, stepMs: number): Promise<FrrPath[]> {
+  return eventually(`${prefix} via ${want.join(', ') || 'nothing'} in FRR's iBGP table`, async () => {
+    const paths = await frrPaths(c.net, prefix, 'ibgp');
+    return JSON.stringify(usedNextHops(paths)) === JSON.stringify(want) ? paths : undefined;
+  }, timeoutMs, stepMs);
+}
+
+/** Milliseconds from `t0` until each wait is over (the waits run side by side). */
+async function msUntil(t0: number, waits: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+  return Object.fromEntries(await Promise.all(Object.entries(waits).map(async ([k, wait]) => {
+    await wait();
+    return [k, Date.now() - t0] as const;
+  })));
+}
+
 function scenario(router: RouterKind) {
   describe(`with ${router}`, () => {
     let c: Ctx | undefined;
@@ -105,8 +124,7 @@ function scenario(router: RouterKind) {
       const net = ctx.net.network;
       const nodes = net.plan.nodes.filter((n) => n.cluster === MEMBER);
       expect(nodes).toHaveLength(2);
-      const withIbgp = router === 'bird';
-      await ctx.kubectl(['apply', '-f', '-'], bgpObjects(ctx, withIbgp));
+      await ctx.kubectl(['apply', '-f', '-'], bgpObjects(ctx));
       await ctx.kubectl(['apply', '-f', '-'], deployment({ namespace: 'default', name: 'web', image: 'gcr.io/kuar-demo/kuard-amd64:blue', replicas: 1, port: 8080 }) + service({ namespace: 'default', name: 'web', type: 'LoadBalancer', port: 8080, extraSpec: '  ipFamilyPolicy: RequireDualStack\n  ipFamilies: [IPv4, IPv6]\n' }));
       const { v4, v6 } = await vips(ctx);
 
@@ -131,11 +149,26 @@ function scenario(router: RouterKind) {
         expect(v6View.bgp).toMatch(/BGP\.local_pref: 150/);
         for (const n of nodes) expect(v4View.bgp).toContain(n.lan.v4);
       } else {
-        expect(v4View.bgp).toMatch(new RegExp(`\\b${MY_ASN}\\b`));
+        // eBGP (in the kernel): every path comes from our 4-octet ASN.
+        for (const prefix of [`${v4}/32`, `${v6}/128`]) {
+          const paths = await frrPaths(ctx.net, prefix, 'ebgp');
+          expect(paths.length).toBeGreaterThanOrEqual(2);
+          for (const p of paths) expect(p.asPath).toBe(String(MY_ASN));
+        }
+        // iBGP: one ECMP next hop per node for each VIP, LOCAL_PREF 150, the communities, no AS.
+        const allV6 = nodes.map((n) => n.lan.v6).sort();
+        for (const [prefix, want] of [[`${v4}/32`, allV4], [`${v6}/128`, allV6]] as const) {
+          const paths = await frrIbgpVia(ctx, prefix, want, 30_000, 200);
+          for (const p of paths) {
+            expect(p).toMatchObject({ internal: true, localPref: 150, asPath: '' });
+            expect(p.communities).toContain('64512:100');
+            expect(p.large).toContain('64512:7:8');
+          }
+        }
       }
 
       // What a user reads: sessions per node on each BGPPeer, Supported, ServiceBGPStatus.
-      const peers = withIbgp ? ['ebgp4', 'ebgp6', 'ibgp4', 'ibgp6'] : ['ebgp4', 'ebgp6'];
+      const peers = ['ebgp4', 'ebgp6', 'ibgp4', 'ibgp6'];
       await eventually('every session Established with prefixes sent, in the BGPPeers\' status', async () => {
         const list = JSON.parse(await ctx.kubectl(['get', 'bgppeers', '-n', FLEETLB_NAMESPACE, '-o', 'json'])) as { items: PeerStatus[] };
         return peers.every((p) => {
@@ -161,27 +194,34 @@ function scenario(router: RouterKind) {
       expect(pid).toBeDefined();
       const t0 = Date.now();
       process.kill(pid!, 'SIGKILL');
-      await eventually(`${v4} via ${n1.name} only`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify([n1.lan.v4]) ? true : undefined), 10_000, 50);
-      const killMs = Date.now() - t0;
-      process.stderr.write(`[bgp-speaker ${router}] killed speaker: path removed after ${killMs} ms\n`);
-      expect(killMs).toBeLessThan(2_000); // well under the 3 s hold time: the TCP close did it
+      const killMs = await msUntil(t0, {
+        kernel: () => eventually(`${v4} via ${n1.name} only`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify([n1.lan.v4]) ? true : undefined), 10_000, 50),
+        ...(router === 'frr' ? { ibgp: () => frrIbgpVia(ctx, `${v4}/32`, [n1.lan.v4], 10_000, 50) } : {}),
+      });
+      process.stderr.write(`[bgp-speaker ${router}] killed speaker: path removed after ${JSON.stringify(killMs)} ms\n`);
+      for (const ms of Object.values(killMs)) expect(ms).toBeLessThan(2_000); // well under the 3 s hold time: the TCP close did it
       await eventually(`${v4} via both nodes again (speaker restarted)`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify(allV4) ? true : undefined), 60_000, 250);
+      if (router === 'frr') await frrIbgpVia(ctx, `${v4}/32`, allV4, 30_000, 250);
 
       // Cut node 1's BGP silently: the router drops its path when the 3 s hold timer expires.
       const table = 'fleetlb_bgp_cut';
       const cut = await nsExec(ctx.net, n1.name, ['nft', '-f', '-'], cutBgpRules(table, [179, LAB_IBGP_PORT]));
       expect(cut.stderr).toBe('');
       try {
-        const t1 = Date.now();
-        await eventually(`${v4} via ${n2.name} only`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify([n2.lan.v4]) ? true : undefined), 15_000, 100);
-        const cutMs = Date.now() - t1;
-        process.stderr.write(`[bgp-speaker ${router}] cut link: path removed after ${cutMs} ms\n`);
-        expect(cutMs).toBeGreaterThan(1_500);
-        expect(cutMs).toBeLessThan(6_000);
+        const cutMs = await msUntil(Date.now(), {
+          kernel: () => eventually(`${v4} via ${n2.name} only`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify([n2.lan.v4]) ? true : undefined), 15_000, 100),
+          ...(router === 'frr' ? { ibgp: () => frrIbgpVia(ctx, `${v4}/32`, [n2.lan.v4], 15_000, 100) } : {}),
+        });
+        process.stderr.write(`[bgp-speaker ${router}] cut link: path removed after ${JSON.stringify(cutMs)} ms\n`);
+        for (const ms of Object.values(cutMs)) {
+          expect(ms).toBeGreaterThan(1_500);
+          expect(ms).toBeLessThan(6_000);
+        }
       } finally {
         await nsExec(ctx.net, n1.name, ['nft', 'delete', 'table', 'inet', table]);
       }
       await eventually(`${v4} via both nodes after the link is back`, async () => (JSON.stringify(nextHops((await routerView(ctx.net, `${v4}/32`)).kernel)) === JSON.stringify(allV4) ? true : undefined), 60_000, 250);
+      if (router === 'frr') await frrIbgpVia(ctx, `${v4}/32`, allV4, 60_000, 250);
 
       // Delete the Service: withdrawn everywhere, statuses gone.
       await ctx.kubectl(['delete', 'service', 'web', '-n', 'default']);
@@ -189,6 +229,7 @@ function scenario(router: RouterKind) {
         const [a, b] = await Promise.all([routerView(ctx.net, `${v4}/32`), routerView(ctx.net, `${v6}/128`)]);
         return !a.kernel.trim() && !b.kernel.trim() ? true : undefined;
       }, 15_000, 100);
+      if (router === 'frr') for (const prefix of [`${v4}/32`, `${v6}/128`]) await frrIbgpVia(ctx, prefix, [], 15_000, 100);
       await eventually('no ServiceBGPStatus left for the Service', async () => {
         const l = JSON.parse(await ctx.kubectl(['get', 'servicebgpstatuses', '-n', FLEETLB_NAMESPACE, '-l', 'metallb.io/service-name=web', '-o', 'json'])) as { items: unknown[] };
         return l.items.length === 0 ? true : undefined;

@@ -6,6 +6,7 @@ import {
   EndpointSliceImportKind,
   InternalServiceExportKind,
   InternalServiceImportKind,
+  MultiClusterServiceKind,
   ServiceExportKind,
   ServiceImportKind,
   type EndpointSliceExport,
@@ -18,7 +19,7 @@ import {
 import { DEFAULT_MISSED_HEARTBEATS, memberAgent } from '../../hub/member-health.js';
 import { DeadClusterBoundMs } from '../../hub/endpoint-liveness.js';
 import { findCondition } from '../../runtime/conditions.js';
-import { KubeClient } from '../../runtime/kube-client.js';
+import { isConflict, KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import { eventually, ownDeployedFleet, uniqueName, type TestLab } from '../support/lab.js';
 import { deployment, service } from '../support/manifests.js';
@@ -33,7 +34,7 @@ import { deployment, service } from '../support/manifests.js';
  */
 
 let lab: TestLab;
-let fleet: { lab: TestLab; down: () => Promise<void> } | undefined;
+let fleet: Promise<{ lab: TestLab; down: () => Promise<void> }> | undefined;
 let hub: KubeClient;
 const members = new Map<string, KubeClient>();
 const ns = uniqueName('mcs');
@@ -87,6 +88,31 @@ async function importedFrom(): Promise<string[]> {
   return [...new Set((await slicesOf(EndpointSliceImportKind, IMPORTER)).map((e) => e.metadata.labels?.[Labels.mcsSourceCluster] ?? '?'))].sort();
 }
 
+const multiClusterService = `
+apiVersion: networking.fleet.azure.com/v1alpha1
+kind: MultiClusterService
+metadata: {name: kuard, namespace: ${ns}}
+spec: {serviceImport: {name: kuard}}
+`;
+
+/**
+ * member-3 imports the Service: a MultiClusterService there, and the InternalServiceImport its
+ * agent writes for it (MCS-CONTRACT step 3). The test writes that one too, the same object, so the
+ * hub's side is tested whether or not this build's agent has the multiclusterservice controller.
+ */
+async function importOnMember3(): Promise<void> {
+  await kubectlOk(IMPORTER, ['apply', '-f', '-'], multiClusterService);
+  await hub.create(InternalServiceImportKind, internalServiceImport()).catch((err: unknown) => {
+    if (!isConflict(err)) throw err;
+  });
+}
+
+/** The MultiClusterService goes, and with the last one on member-3 its agent withdraws the request. */
+async function stopImportOnMember3(): Promise<void> {
+  await member(IMPORTER).delete(MultiClusterServiceKind, 'kuard', ns);
+  await hub.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER));
+}
+
 /** What member-3's agent writes when a MultiClusterService there uses the ServiceImport (MCS-CONTRACT step 3). */
 function internalServiceImport(): InternalServiceImport {
   return {
@@ -97,14 +123,25 @@ function internalServiceImport(): InternalServiceImport {
   };
 }
 
+/** The deployed hub's /metrics, read from the node its pod runs on. */
+async function hubMetrics(): Promise<string> {
+  const pods = await hub.list<KubeObject & { spec?: { nodeName?: string }; status?: { podIP?: string; phase?: string } }>(CoreResources.pods, { namespace: FleetLBNamespace, labelSelector: 'app.kubernetes.io/component=hub' });
+  const pod = pods.items.find((p) => p.status?.phase === 'Running' && p.status.podIP && p.spec?.nodeName);
+  if (!pod) throw new Error('no running hub pod');
+  const r = await lab.exec(pod.spec?.nodeName ?? '', ['curl', '-s', '-m', '5', `http://${pod.status?.podIP}:9130/metrics`]);
+  if (r.code !== 0) throw new Error(`curl the hub's metrics: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function kubectlOk(cluster: string, args: string[], input?: string): Promise<void> {
   const r = await lab.kubectl(cluster, args, input === undefined ? {} : { input });
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} on ${cluster}: ${r.stderr}`);
 }
 
 beforeAll(async () => {
-  fleet = await ownDeployedFleet('mcs');
-  lab = fleet.lab;
+  // Kept as a promise: should this hook time out, afterAll still waits for the lab and takes it down.
+  fleet = ownDeployedFleet('mcs');
+  lab = (await fleet).lab;
   hub = new KubeClient(lab.kubeConfig('hub'), { fieldManager: 'mcs-test' });
   for (const m of lab.members) {
     members.set(m.name, new KubeClient(lab.kubeConfig(m.name), { fieldManager: 'mcs-test' }));
@@ -116,7 +153,7 @@ beforeAll(async () => {
   // The ServiceImport lives in the Service's namespace on the hub, where it is placed from.
   await hub.create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   for (const m of ['member-1', 'member-2', 'member-3']) await member(m).create(CoreResources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-}, 400_000);
+}, 900_000);
 
 afterAll(async () => {
   await hub?.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER)).catch(() => false);
@@ -126,8 +163,8 @@ afterAll(async () => {
   }
   await hub?.delete(CoreResources.namespaces, ns).catch(() => false);
   hub?.close();
-  await fleet?.down();
-}, 120_000);
+  await (await fleet?.catch(() => undefined))?.down();
+}, 600_000);
 
 test('a Service exported from two members: ServiceExports True False, one ServiceImport listing both, their endpoints on the hub', async () => {
   // member-1 first: the oldest export decides conflicts.
@@ -176,7 +213,7 @@ test('a newer export with another port is conflicted on its member, naming the f
 }, 90_000);
 
 test('an importer gets the endpoints of every served cluster, the import status and the in-use-by annotation', async () => {
-  await hub.create(InternalServiceImportKind, internalServiceImport());
+  await importOnMember3();
   await eventually('EndpointSliceImports from member-1 and member-2 (not the conflicted member-3)', async () => {
     return JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined;
   }, 30_000, 250);
@@ -222,14 +259,21 @@ test('a member whose agent stops has its endpoints withdrawn from the importer w
     expect(goneAt).toBeGreaterThanOrEqual(deadline - 500);
     expect(goneAt - deadline).toBeLessThanOrEqual(DeadClusterBoundMs + 500);
     expect(await importedFrom()).toEqual(['member-1']);
+    // The bound and the withdrawal, as the hub's metrics tell an operator.
+    const metrics = await hubMetrics();
+    expect(metrics).toMatch(/^fleetlb_dead_cluster_withdrawal_bound_seconds 10$/m);
+    const count = Number(/^fleetlb_dead_cluster_withdrawal_delay_seconds_count (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    const withinBound = Number(/^fleetlb_dead_cluster_withdrawal_delay_seconds_bucket\{le="10"\} (\d+)$/m.exec(metrics)?.[1] ?? -1);
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(withinBound).toBe(count);
   } finally {
     await kubectlOk('member-2', ['scale', 'deployment', 'fleetlb-member-agent', '-n', FleetLBNamespace, '--replicas=2']);
   }
   await eventually('member-2 served again once its agent is back', async () => (JSON.stringify(await importedFrom()) === JSON.stringify(['member-1', 'member-2']) ? true : undefined), 120_000, 500);
 }, 300_000);
 
-test('deleting the import, a Service, its export and a whole namespace, in that order, leaves nothing behind', async () => {
-  await hub.delete(InternalServiceImportKind, `${ns}-kuard`, memberNamespace(IMPORTER));
+test('deleting the import (its MultiClusterService), a Service, its export and a whole namespace, in that order, leaves nothing behind', async () => {
+  await stopImportOnMember3();
   await eventually('the importer\'s slices gone, and the annotation', async () => {
     const si = await hub.find<ServiceImport>(ServiceImportKind, 'kuard', ns);
     return (await slicesOf(EndpointSliceImportKind, IMPORTER)).length === 0 && !si?.metadata.annotations?.[Annotations.serviceInUseBy] ? true : undefined;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { NetworkState } from '../../lab/lab-network.js';
+import { frrInstanceDir, type FrrInstance } from '../../lab/router.js';
 
 /** Reading the lab router (BIRD or FRR) and acting in lab namespaces, for the BGP tests. */
 
@@ -32,14 +33,71 @@ export function nsExec(lab: LabNet, where: string, command: string[], input?: st
   });
 }
 
-/** What the router knows about one prefix: BGP paths with attributes (text) and the kernel route. */
+/**
+ * What the router knows about one prefix: BGP paths with attributes (text) and the kernel route.
+ * BIRD shows every session's paths; FRR its eBGP bgpd's, the only one that feeds the kernel (the
+ * iBGP and MD5 ones: frrPaths).
+ */
 export async function routerView(lab: LabNet, prefix: string): Promise<{ bgp: string; kernel: string }> {
   const v6 = prefix.includes(':');
   const bgp = lab.network.router === 'bird'
     ? await nsExec(lab, 'router', ['birdc', '-s', join(lab.dir, 'router', 'bird.ctl'), 'show', 'route', 'all', 'for', prefix])
-    : await nsExec(lab, 'router', ['vtysh', '--vty_socket', join(lab.dir, 'router'), '-c', `show bgp ${v6 ? 'ipv6' : 'ipv4'} unicast ${prefix}`]);
+    : await nsExec(lab, 'router', ['vtysh', '--vty_socket', frrInstanceDir(lab.dir, 'ebgp'), '-c', `show bgp ${v6 ? 'ipv6' : 'ipv4'} unicast ${prefix}`]);
   const kernel = await nsExec(lab, 'router', ['ip', ...(v6 ? ['-6'] : []), 'route', 'show', prefix.replace(/\/(32|128)$/, '')]);
   return { bgp: bgp.stdout, kernel: kernel.stdout };
+}
+
+/** One path of FRR's BGP table, from `show bgp … json`. */
+export interface FrrPath {
+  /** The global next hop (IPv6 paths also carry a link-local one). */
+  nextHop: string;
+  localPref: number | undefined;
+  /** AS numbers separated by spaces; '' for a path from our own AS. */
+  asPath: string;
+  communities: string[];
+  large: string[];
+  /** Chosen for forwarding: the best path or one of its equal-cost multipaths. */
+  used: boolean;
+  internal: boolean;
+}
+
+interface FrrJsonPath {
+  aspath?: { string?: string; length?: number };
+  locPrf?: number;
+  valid?: boolean;
+  multipath?: boolean;
+  bestpath?: { overall?: boolean };
+  community?: { list?: string[] };
+  largeCommunity?: { list?: string[] };
+  nexthops?: { ip?: string; scope?: string }[];
+  peer?: { type?: string };
+}
+
+/** Paths of `show bgp <family> unicast PREFIX json` (none when the prefix is not in the table). */
+export function parseFrrPaths(json: string): FrrPath[] {
+  const parsed = JSON.parse(json || '{}') as { paths?: FrrJsonPath[] };
+  return (parsed.paths ?? []).map((p) => ({
+    nextHop: (p.nexthops ?? []).find((n) => n.scope !== 'link-local')?.ip ?? '',
+    localPref: p.locPrf,
+    asPath: p.aspath?.length ? (p.aspath.string ?? '') : '',
+    communities: p.community?.list ?? [],
+    large: p.largeCommunity?.list ?? [],
+    used: p.valid === true && (p.multipath === true || p.bestpath?.overall === true),
+    internal: p.peer?.type === 'internal',
+  }));
+}
+
+/** An FRR instance's paths for one prefix. */
+export async function frrPaths(lab: LabNet, prefix: string, instance: FrrInstance): Promise<FrrPath[]> {
+  const family = prefix.includes(':') ? 'ipv6' : 'ipv4';
+  const r = await nsExec(lab, 'router', ['vtysh', '--vty_socket', frrInstanceDir(lab.dir, instance), '-c', `show bgp ${family} unicast ${prefix} json`]);
+  if (r.code !== 0) throw new Error(`vtysh (${instance}): ${r.stderr}`);
+  return parseFrrPaths(r.stdout);
+}
+
+/** The distinct next hops FRR forwards a prefix to (ECMP), sorted. */
+export function usedNextHops(paths: FrrPath[]): string[] {
+  return [...new Set(paths.filter((p) => p.used).map((p) => p.nextHop))].sort();
 }
 
 /** Kernel next hops of a route (`via X` of one or several nexthop lines). */

@@ -26,6 +26,7 @@ export class ApiError extends Error {
 export const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
 export const isGone = (err: unknown) => err instanceof ApiError && err.status === 410;
+export const isForbidden = (err: unknown) => err instanceof ApiError && err.status === 403;
 
 export interface ListResult<T> {
   items: T[];

@@ -15,7 +15,7 @@ import { findCondition, setCondition, type ConditionInput } from '../../runtime/
 import { Controller, type ReconcileContext, type ReconcileResult } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { Informer } from '../../runtime/informer.js';
-import type { KubeClient } from '../../runtime/kube-client.js';
+import { isForbidden, type KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
 import { CoreResources, type KubeObject } from '../../runtime/resource.js';
 import { decideExport, endpointSliceExports, exportConflict, type EndpointSliceObject, type ExportedService } from './service-export.js';
@@ -93,7 +93,12 @@ export class ServiceExportController {
     const eses = this.hubSlices.list().filter((e) => e.spec.ownerServiceReference.namespacedName === key);
 
     if (!se || se.metadata.deletionTimestamp) {
-      await this.withdraw(ise, eses);
+      await this.withdraw(ise, eses).catch((err: unknown) => {
+        // A member that left the fleet has lost its hub namespace, its Role and what it exported
+        // with them: the hub refusing is no reason to hold the ServiceExport forever.
+        if (!se || !isForbidden(err)) throw err;
+        ctx.log.warn('the hub refuses this member (it left the fleet?): nothing left to withdraw there, releasing the ServiceExport', { service: key, error: (err as Error).message });
+      });
       if (se?.metadata.finalizers?.includes(Finalizers.serviceExportCleanup)) {
         await member.mergePatch(ServiceExportKind, name, namespace, { metadata: { finalizers: se.metadata.finalizers.filter((f) => f !== Finalizers.serviceExportCleanup), resourceVersion: se.metadata.resourceVersion } });
         ctx.log.info('service export removed from the hub', { service: key });

@@ -310,3 +310,21 @@ test('deleting the import (its MultiClusterService), a Service, its export and a
     return (await hub.find(ServiceImportKind, 'kuard', ns)) ? undefined : true;
   }, 30_000, 250);
 }, 180_000);
+
+test('a member that leaves the fleet is withdrawn from the importer at once, and its ServiceExport can still be deleted', async () => {
+  await kubectlOk('member-1', ['apply', '-f', '-'], service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 8080, portName: 'http' }) + serviceExport);
+  await importOnMember3();
+  await eventually('member-1 served to member-3', async () => (JSON.stringify(await importedFrom()) === JSON.stringify(['member-1']) ? true : undefined), 60_000, 250);
+
+  const leftAt = Date.now();
+  await hub.delete(MemberClusterKind, 'member-1');
+  // A member that leaves is out at once (no heartbeat deadline to wait for): well within the bound.
+  await eventually('member-1 withdrawn', async () => ((await importedFrom()).includes('member-1') ? undefined : true), DeadClusterBoundMs, 100);
+  process.stderr.write(`member-1's endpoints withdrawn ${((Date.now() - leftAt) / 1000).toFixed(2)} s after it was told to leave\n`);
+
+  // Once it has left, its hub namespace (and its Role there) is gone; deleting the export must not hang on the hub.
+  await eventually('member-1 left: its hub namespace gone', async () => ((await hub.find(CoreResources.namespaces, memberNamespace('member-1'))) ? undefined : true), 180_000, 500);
+  await member('member-1').delete(ServiceExportKind, 'kuard', ns);
+  await eventually('member-1: ServiceExport released', async () => ((await member('member-1').find(ServiceExportKind, 'kuard', ns)) ? undefined : true), 60_000, 250);
+  await stopImportOnMember3();
+}, 360_000);

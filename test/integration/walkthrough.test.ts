@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
 import { FleetLBNamespace, Labels } from '../../api/labels.js';
+import { MultiClusterServiceKind } from '../../api/networking.js';
 import { DeadClusterBoundMs } from '../../hub/endpoint-liveness.js';
 import { heartbeatBoundMs, memberAgent } from '../../hub/member-health.js';
 import { resetWalkthrough, walkthroughLab, walkthroughMembers } from '../../lab/demo.js';
@@ -211,15 +212,18 @@ describeAsRoot('the Fleet Manager walkthrough on the lab fleet', () => {
     await runSteps(poolSteps([m1], 'ARP'), sh, { state });
     // The Service dual-stack on the hub, so the placement carries it and the members export IPv6 endpoints.
     await kubectl('hub', ['-n', NS, 'patch', 'service', 'kuard', '--type=merge', '-p', JSON.stringify({ spec: { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] } })]);
+    // One MultiClusterService per import on a member, and a Service's primary family is fixed:
+    // the IPv4 one goes, and the walkthrough's MCS comes back asking for an IPv6 address.
     const v6 = '2001:db8:100::1:6';
-    await c(m1.name).apply({ group: 'networking.fleet.azure.com', version: 'v1alpha1', kind: 'MultiClusterService', plural: 'multiclusterservices', namespaced: true }, {
-      apiVersion: 'networking.fleet.azure.com/v1alpha1',
+    await kubectl(m1.name, ['delete', 'multiclusterservice', 'kuard', '--namespace', NS, '--timeout=120s']);
+    await c(m1.name).apply(MultiClusterServiceKind, {
+      apiVersion: `${MultiClusterServiceKind.group}/${MultiClusterServiceKind.version}`,
       kind: 'MultiClusterService',
-      metadata: { name: 'kuard-v6', namespace: NS, annotations: { 'metallb.io/loadBalancerIPs': v6 } },
+      metadata: { name: 'kuard', namespace: NS, annotations: { 'metallb.io/loadBalancerIPs': v6 } },
       spec: { serviceImport: { name: 'kuard' } },
     } as KubeObject);
-    const row = await eventually('kuard-v6 with its IPv6 EXTERNAL-IP and IS-VALID True', async () => {
-      const r = kubectlTable(await kubectl(m1.name, ['get', 'multiclusterservice', 'kuard-v6', '--namespace', NS])).find((x) => x.NAME === 'kuard-v6');
+    const row = await eventually('kuard with its IPv6 EXTERNAL-IP and IS-VALID True', async () => {
+      const r = kubectlTable(await kubectl(m1.name, ['get', 'multiclusterservice', 'kuard', '--namespace', NS])).find((x) => x.NAME === 'kuard');
       return r?.['EXTERNAL-IP'] === v6 && r['IS-VALID'] === 'True' ? r : undefined;
     }, 120_000, 1000);
     expect(row['SERVICE-IMPORT']).toBe('kuard');

@@ -78,8 +78,18 @@ export const MultiClusterServiceConditions = {
 } as const;
 
 export const MultiClusterServiceReasons = {
+  /** True: the import exists with ports; the derived Service serves it. */
   FoundServiceImport: 'FoundServiceImport',
+  /** False: no cluster exports the Service (or none is alive), so the hub has no ServiceImport. */
   UnknownServiceImport: 'UnknownServiceImport',
+  /** False: an older MCS on the same member already load-balances this import. */
+  ServiceImportInUse: 'ServiceImportInUse',
+  /** False: the hub InternalServiceImport `<namespace>-<name>` already stands for another import. */
+  InternalServiceImportTaken: 'InternalServiceImportTaken',
+  /** False: the import has no ports (member-agent/multicluster/derived-service.ts). */
+  NoPorts: 'NoPorts',
+  /** False: an internal address was asked for and no pool is labelled internal. */
+  NoInternalPool: 'NoInternalPool',
 } as const;
 
 /** Event reasons on a member ServiceExport when the hub's verdict on conflicts arrives. */

@@ -24,7 +24,7 @@ describe('fleetlb member-agent', () => {
     const c = memberAgentCommand();
     const defaults = Object.fromEntries(c.options.map((o) => [o.long, o.defaultValue]));
     expect(defaults).toEqual({
-      '--controllers': 'allocator,membership,work,serviceexport',
+      '--controllers': 'allocator,membership,work,serviceexport,multiclusterservice',
       '--kubeconfig': undefined,
       '--namespace': 'fleetlb-system',
       '--load-balancer-class': undefined,

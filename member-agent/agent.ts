@@ -74,7 +74,7 @@ export async function runMemberAgent(opts: MemberAgentOptions, signal: AbortSign
       if (term.aborted) return;
       const stopped = new Promise<void>((resolve) => term.addEventListener('abort', () => resolve(), { once: true }));
       // The placement side joins the hub on its own; it never holds up the allocator.
-      const p = placementControllers.length > 0 ? new PlacementAgent({ ...opts.placement, member: client, memberKubeConfig: opts.kubeConfig, controllers: placementControllers, log: log.child({ controller: 'placement' }) }) : undefined;
+      const p = placementControllers.length > 0 ? new PlacementAgent({ poolNamespace: opts.namespace, ...opts.placement, member: client, memberKubeConfig: opts.kubeConfig, controllers: placementControllers, log: log.child({ controller: 'placement' }) }) : undefined;
       placement = p;
       p?.start(term);
       const c = runAllocator ? new AllocatorController({ client, namespace: opts.namespace, loadBalancerClass: opts.loadBalancerClass, events, log: log.child({ controller: 'allocator' }) }) : undefined;

@@ -32,7 +32,7 @@ describe('deploy/member-agent', () => {
     expect(sub).toBe('member-agent');
     const known = memberAgentCommand().options.map((o) => o.long);
     for (const a of args) expect(known).toContain(a.split('=')[0]);
-    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator,membership,work,serviceexport', '--leader-elect']));
+    expect(args).toEqual(expect.arrayContaining(['--controllers=allocator,membership,work,serviceexport,multiclusterservice', '--leader-elect']));
   });
 
   test('RBAC: bindings name the ServiceAccount; the Lease rule names the allocator lease; no wildcard', () => {
@@ -51,5 +51,11 @@ describe('deploy/member-agent', () => {
     const placement = rulesOf('fleetlb-member-agent-placement');
     expect(placement.find((r) => r.resourceNames)?.resourceNames).toEqual([HubCredential.secretName]);
     expect(placement.filter((r) => r.apiGroups.includes('rbac.authorization.k8s.io'))).toEqual([]);
+    // Multi-cluster services write Services and EndpointSlices only in fleetlb-system (a Role).
+    const mcs = [...one('ClusterRole')].filter((r) => r.metadata.name === 'fleetlb-member-agent-multiclusterservice').flatMap((r) => (r as unknown as { rules: Rule[] }).rules);
+    expect(mcs.filter((r) => r.resources.some((x) => x === 'services' || x === 'endpointslices'))).toEqual([]);
+    const mcsRole = one('Role').find((r) => r.metadata.name === 'fleetlb-member-agent-multiclusterservice');
+    expect(mcsRole?.metadata.namespace).toBe(FleetLBNamespace);
+    expect((mcsRole as unknown as { rules: Rule[] }).rules.filter((r) => r.verbs.includes('delete')).flatMap((r) => r.resources).sort()).toEqual(['endpointslices', 'services']);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Annotations, DeprecatedMetalLBAnnotations, EndpointSliceManager, FleetLBNamespace, Labels } from '../../api/labels.js';
-import type { EndpointPort, EndpointSliceExportSpec, IPFamily, MultiClusterService, ServiceImportStatus, ServicePort } from '../../api/networking.js';
+import { MultiClusterServiceReasons, type EndpointPort, type EndpointSliceExportSpec, type IPFamily, type MultiClusterService, type ServiceImportStatus, type ServicePort } from '../../api/networking.js';
 import { parseIP } from '../../runtime/ip.js';
 import type { EndpointSliceObject } from './service-export.js';
 
@@ -49,8 +49,8 @@ export interface DerivedService {
 export type DerivedServiceResult = { ok: true; service: DerivedService } | { ok: false; reason: string; message: string };
 
 export const DerivedServiceReasons = {
-  NoInternalPool: 'NoInternalPool',
-  NoPorts: 'NoPorts',
+  NoInternalPool: MultiClusterServiceReasons.NoInternalPool,
+  NoPorts: MultiClusterServiceReasons.NoPorts,
 } as const;
 
 /** The MCS asks for an internal address (Azure's annotation, on the MCS or as on a Service). */

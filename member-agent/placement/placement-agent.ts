@@ -7,17 +7,18 @@ import { EventRecorder } from '../../runtime/events.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { ServiceExportController } from '../multicluster/export-controller.js';
 import type { Logger } from '../../runtime/logger.js';
+import { MultiClusterServiceController } from '../multicluster/multicluster-service-controller.js';
 import { readHubAccess, type HubAccess } from './hub-credential.js';
 import { MemberJoin } from './join.js';
 import { WorkApplier } from './work-applier.js';
 
 /**
  * The placement side of the member agent for one leadership term: find the hub credential, then
- * run membership (join, heartbeat, properties), the work applier and the service exporter against
- * the hub.
+ * run membership (join, heartbeat, properties), the work applier, the service exporter and the
+ * MultiClusterService controller against the hub.
  */
 
-export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'serviceexport'] as const;
+export const PLACEMENT_CONTROLLERS = ['membership', 'work', 'serviceexport', 'multiclusterservice'] as const;
 export type PlacementControllerName = (typeof PLACEMENT_CONTROLLERS)[number];
 
 export interface PlacementAgentOptions {
@@ -31,6 +32,8 @@ export interface PlacementAgentOptions {
   /** Given instead of the Secret (outside a cluster). */
   hubAccess?: HubAccess;
   driftCheckMs?: number;
+  /** Where the IPAddressPools live (multiclusterservice looks for pools labelled internal there). */
+  poolNamespace?: string;
 }
 
 export class PlacementAgent {
@@ -38,6 +41,7 @@ export class PlacementAgent {
   private join: MemberJoin | undefined;
   private applier: WorkApplier | undefined;
   private exporter: ServiceExportController | undefined;
+  private multiClusterServices: MultiClusterServiceController | undefined;
   private running: Promise<void> | undefined;
   /** Why the agent is not working against the hub yet; undefined once it is. */
   waitingFor: string | undefined = 'starting';
@@ -89,10 +93,15 @@ export class PlacementAgent {
       this.applier = new WorkApplier({ hub, member: this.opts.member, memberName, log: log.child({ part: 'work' }), driftCheckMs: this.opts.driftCheckMs }, this.opts.memberKubeConfig);
       starts.push(this.applier.start());
     }
+    const events = new EventRecorder({ client: this.opts.member, component: 'fleetlb-member-agent', instance: hostname(), log });
     if (this.opts.controllers.includes('serviceexport')) {
-      const events = new EventRecorder({ client: this.opts.member, component: 'fleetlb-member-agent', instance: hostname(), log });
       this.exporter = new ServiceExportController({ hub, member: this.opts.member, memberName, events, log: log.child({ part: 'serviceexport' }) });
       starts.push(this.exporter.start());
+    }
+    if (this.opts.controllers.includes('multiclusterservice')) {
+      const poolNamespace = this.opts.poolNamespace ?? this.opts.credentialNamespace ?? FleetLBNamespace;
+      this.multiClusterServices = new MultiClusterServiceController({ hub, memberKubeConfig: this.opts.memberKubeConfig, memberName, poolNamespace, events, log: log.child({ part: 'multiclusterservice' }) });
+      starts.push(this.multiClusterServices.start());
     }
     const aborted = new Promise<void>((resolve) => (term.aborted ? resolve() : term.addEventListener('abort', () => resolve(), { once: true })));
     await Promise.race([Promise.all(starts), aborted]);
@@ -109,10 +118,12 @@ export class PlacementAgent {
     await this.join?.stop();
     await this.applier?.stop();
     await this.exporter?.stop();
+    await this.multiClusterServices?.stop();
     this.hub?.close();
     this.join = undefined;
     this.applier = undefined;
     this.exporter = undefined;
+    this.multiClusterServices = undefined;
     this.hub = undefined;
   }
 }

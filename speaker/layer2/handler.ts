@@ -1,9 +1,10 @@
 import { speakerMetrics } from '../metrics.js';
 import type { ProtocolHandler, SpeakerContext } from '../protocol.js';
 import type { SpeakerView } from '../view.js';
-import { ArpResponder, TAKEOVER_BURST_MS, type ResponderHooks } from './arp-responder.js';
+import { ArpResponder } from './arp-responder.js';
 import { announceFailure, pickInterfaces, readLinks, usableInterfaces, type LinkFacts } from './interfaces.js';
 import { NdpResponder } from './ndp-responder.js';
+import { TAKEOVER_BURST_MS, type ResponderHooks } from './responder.js';
 import { layer2Plan, type L2ServicePlan } from './plan.js';
 import { L2StatusWriter, type DesiredL2Status } from './status.js';
 

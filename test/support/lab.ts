@@ -165,11 +165,11 @@ export function describeAsRoot(name: string, fn: () => void): void {
 }
 
 /**
- * A fleet of its own (the default members) with fleetlb deployed, for suites whose deployed
+ * A fleet of its own (the default members, or `members` as NAME=LOCATION pairs) with fleetlb deployed, for suites whose deployed
  * controllers would act on other suites' objects in the shared lab: the deployed allocator serves
  * every class-less Service and the deployed hub judges every MemberCluster.
  */
-export async function ownDeployedFleet(prefix: string): Promise<{ lab: TestLab; down: () => Promise<void> }> {
+export async function ownDeployedFleet(prefix: string, opts: { members?: string } = {}): Promise<{ lab: TestLab; down: () => Promise<void> }> {
   const { mkdtemp, chmod, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { labUp, labDown } = await import('../../lab/lab.js');
@@ -181,7 +181,7 @@ export async function ownDeployedFleet(prefix: string): Promise<{ lab: TestLab; 
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const state = await labUp({ dir });
+    const state = await labUp({ dir, ...(opts.members ? { members: opts.members } : {}) });
     await labDeploy({ dir });
     return { lab: new TestLab(state), down };
   } catch (err) {

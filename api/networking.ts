@@ -92,6 +92,11 @@ export const MultiClusterServiceReasons = {
   NoInternalPool: 'NoInternalPool',
 } as const;
 
+/** Event reasons on a MultiClusterService besides its Valid reasons (recorded when Valid changes). */
+export const MultiClusterServiceEvents = {
+  ExternalIPAssigned: 'ExternalIPAssigned',
+} as const;
+
 /** Event reasons on a member ServiceExport when the hub's verdict on conflicts arrives. */
 export const ServiceExportEvents = {
   ConflictFound: 'ServiceExportConflictFound',

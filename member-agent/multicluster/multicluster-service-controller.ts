@@ -6,6 +6,7 @@ import {
   InternalServiceImportKind,
   internalObjectName,
   MultiClusterServiceConditions,
+  MultiClusterServiceEvents,
   MultiClusterServiceKind,
   type EndpointSliceImport,
   type InternalServiceImport,
@@ -171,15 +172,15 @@ export class MultiClusterServiceController {
     let live = this.services.get(`${FleetLBNamespace}/${serviceName}`);
     const plan = planMultiClusterService({ mcs, all: this.mcss.list(), isi, esis: this.esis.list(), internalPools: this.pools.list().map((p) => p.metadata.name ?? ''), live });
 
-    // Labels and finalizer in one write, only when something is missing.
+    // Labels and finalizer in one write, only when something is missing. The finalizer list is
+    // replaced whole, so only that write is fenced by the resourceVersion.
     const labels = mcs.metadata.labels ?? {};
     const labelPatch = Object.fromEntries(Object.entries(plan.labels).filter(([k, v]) => (labels[k] ?? null) !== v));
     const needsFinalizer = !mcs.metadata.finalizers?.includes(Finalizers.serviceResourcesCleanup);
     if (needsFinalizer || Object.keys(labelPatch).length > 0) {
       await this.member.mergePatch(MultiClusterServiceKind, name, namespace, {
         metadata: {
-          resourceVersion: mcs.metadata.resourceVersion,
-          ...(needsFinalizer ? { finalizers: [...(mcs.metadata.finalizers ?? []), Finalizers.serviceResourcesCleanup] } : {}),
+          ...(needsFinalizer ? { resourceVersion: mcs.metadata.resourceVersion, finalizers: [...(mcs.metadata.finalizers ?? []), Finalizers.serviceResourcesCleanup] } : {}),
           ...(Object.keys(labelPatch).length > 0 ? { labels: labelPatch } : {}),
         },
       });
@@ -189,7 +190,7 @@ export class MultiClusterServiceController {
       if (live) await this.removeDerived(serviceName, ctx);
       live = undefined;
     } else if (plan.service.action === 'apply' && !serviceUpToDate(plan.service.desired, live)) {
-      live = await this.member.apply<ServiceObject>(CoreResources.services, plan.service.desired as unknown as ServiceObject, { force: true });
+      live = await this.member.apply<ServiceObject>(CoreResources.services, plan.service.desired, { force: true });
       ctx.log.info('derived Service written', { service: `${FleetLBNamespace}/${serviceName}`, ports: plan.service.desired.spec.ports.length });
     }
 
@@ -224,7 +225,7 @@ export class MultiClusterServiceController {
       if (before?.status !== plan.valid.status || before.reason !== plan.valid.reason) {
         void this.opts.events.record(mcs, plan.valid.status === 'True' ? 'Normal' : 'Warning', plan.valid.reason, plan.valid.message ?? '');
       }
-      if (lbChanged && lb) void this.opts.events.record(mcs, 'Normal', 'ExternalIPAssigned', `${lb.ingress.map((i) => i.ip ?? i.hostname).join(', ')} from Service ${FleetLBNamespace}/${serviceName}`);
+      if (lbChanged && lb) void this.opts.events.record(mcs, 'Normal', MultiClusterServiceEvents.ExternalIPAssigned, `${lb.ingress.map((i) => i.ip ?? i.hostname).join(', ')} from Service ${FleetLBNamespace}/${serviceName}`);
     }
     if (hubError) throw hubError;
   }

@@ -156,6 +156,8 @@ test('an MCS on member-1 gets a derived Service with an address from its pool, t
   const get = await lab.kubectl('member-1', ['get', 'mcs', '-n', ns]);
   expect(get.stdout).toMatch(/^NAME\s+SERVICE-IMPORT\s+EXTERNAL-IP\s+IS-VALID\s+AGE\n/);
   expect(get.stdout).toMatch(new RegExp(`^kuard\\s+kuard\\s+${ip.replace(/\./g, '\\.')}\\s+True\\s+`, 'm'));
+  const events = await lab.kubectl('member-1', ['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=MultiClusterService', '-o', 'jsonpath={.items[*].reason}']);
+  expect(events.stdout.split(' ')).toEqual(expect.arrayContaining(['FoundServiceImport', 'ExternalIPAssigned']));
   const mcs = await mcsOf('member-1', 'kuard');
   expect(mcs?.metadata.labels).toMatchObject({ [Labels.serviceImport]: 'kuard', [Labels.derivedService]: derivedServiceName(ns, 'kuard') });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { MemberClusterKind, type MemberCluster } from '../../api/cluster.js';
+import { MemberClusterKind, memberAgentServiceAccount, type MemberCluster } from '../../api/cluster.js';
 import { Annotations, FleetLBNamespace, Labels, memberNamespace } from '../../api/labels.js';
 import {
   EndpointSliceExportKind,
@@ -199,6 +199,22 @@ test('a Service exported from two members: ServiceExports True False, one Servic
   const ise = await hub.find<InternalServiceExport>(InternalServiceExportKind, `${ns}-kuard`, memberNamespace('member-1'));
   expect(ise?.spec.serviceReference).toMatchObject({ clusterId: 'member-1', namespacedName: key });
 }, 300_000);
+
+test('on the hub a member agent writes its own exports and imports, reads the endpoint imports, and nothing of other members', async () => {
+  const as = `--as=system:serviceaccount:${FleetLBNamespace}:${memberAgentServiceAccount('member-2')}`;
+  const can = async (verb: string, resource: string, namespace: string, ...extra: string[]) => (await lab.kubectl('hub', ['auth', 'can-i', verb, `${resource}.networking.fleet.azure.com`, '-n', namespace, ...extra, as])).stdout.trim();
+  const own = memberNamespace('member-2');
+  for (const r of ['internalserviceexports', 'endpointsliceexports', 'internalserviceimports']) {
+    expect(await can('create', r, own)).toBe('yes');
+    expect(await can('delete', r, own)).toBe('yes');
+    expect(await can('create', r, memberNamespace('member-1'))).toBe('no');
+  }
+  expect(await can('watch', 'endpointsliceimports', own)).toBe('yes');
+  expect(await can('create', 'endpointsliceimports', own)).toBe('no');
+  expect(await can('patch', 'internalserviceexports', own, '--subresource=status')).toBe('no');
+  expect(await can('get', 'internalserviceexports', own, '--subresource=status')).toBe('yes');
+  expect(await can('get', 'serviceimports', ns)).toBe('no');
+}, 60_000);
 
 test('a newer export with another port is conflicted on its member, naming the field and the winner, and left out', async () => {
   await kubectlOk(IMPORTER, ['apply', '-f', '-'], service({ namespace: ns, name: 'kuard', type: 'ClusterIP', port: 9090, targetPort: 8080, portName: 'http' }) + serviceExport);

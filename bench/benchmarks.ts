@@ -9,3 +9,4 @@ registerBenchmark('placement', async () => (await import('../hub/placement.bench
 registerBenchmark('l2-failover', async () => (await import('../speaker/layer2/failover.bench.js')).default);
 registerBenchmark('bgp-fuzz', async () => (await import('../speaker/bgp/fuzz.bench.js')).default);
 registerBenchmark('bgp', async () => (await import('../speaker/bgp/bgp.bench.js')).default);
+registerBenchmark('endpoints', async () => (await import('../member-agent/multicluster/endpoints.bench.js')).default);

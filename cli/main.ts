@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ErrorCodes, isFleetlbError } from '../runtime/errors.js';
-import { labUp } from '../lab/lab.js';
-import { labCommand, usageAfterUp } from './lab-command.js';
+import { runDemo } from '../lab/demo.js';
+import { labCommand } from './lab-command.js';
 import { hubCommand } from './hub-command.js';
 import { examplesText } from './help.js';
 import { memberAgentCommand } from './member-agent-command.js';
@@ -32,12 +32,11 @@ export function program(): Command {
   p.addCommand(explainCommand());
   for (const c of installCommands()) p.addCommand(c);
   p.command('demo')
-    .description('bring up the lab fleet and show how to use it (the kuard walkthrough joins as its parts land)')
+    .description('bring up the lab fleet, deploy fleetlb and play the Fleet Manager kuard walkthrough with its real output (as root)')
     .option('--dir <dir>', 'lab directory (default .lab)')
     .addHelpText('after', examplesText(['npm run demo', 'fleetlb demo --dir /tmp/lab']))
     .action(async (o: { dir?: string }) => {
-      const state = await labUp({ dir: o.dir, progress: (l) => process.stderr.write(l + '\n') });
-      for (const l of usageAfterUp(state)) process.stdout.write(l + '\n');
+      await runDemo({ dir: o.dir, out: (l) => process.stdout.write(l + '\n'), note: (l) => process.stderr.write(l + '\n') });
     });
   return p;
 }

@@ -5,15 +5,15 @@ import { Discovery } from '../../runtime/discovery.js';
 import { Informer } from '../../runtime/informer.js';
 import { isNotFound, KubeClient } from '../../runtime/kube-client.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { KubeObject } from '../../runtime/resource.js';
+import type { KubeObject, ResourceRef } from '../../runtime/resource.js';
 import { isAvailable, workStatus, type ManifestOutcome } from './work-status.js';
 
 /**
  * The work applier: every Work in this member's hub namespace is applied here with server-side
  * apply, each object owned by the Work's AppliedWork (so deleting the AppliedWork lets the
  * garbage collector remove everything placed). Objects the Work no longer carries are deleted;
- * a periodic re-apply puts back what was changed on the member (drift); per-object failures are
- * written to the Work's status on the hub.
+ * a periodic re-apply puts back what was changed on the member (drift) unless the placement's
+ * whenToApply is IfNotDrifted; per-object failures are written to the Work's status on the hub.
  */
 
 export interface WorkApplierOptions {
@@ -50,6 +50,8 @@ export class WorkApplier {
   private readonly driftCheckMs: number;
   /** The member client with the applier's field manager, for server-side apply. */
   private readonly applier: KubeClient;
+  /** uid → the generation our last apply left: a later one means the member changed the spec. */
+  private readonly appliedGeneration = new Map<string, number>();
 
   constructor(private readonly opts: WorkApplierOptions, memberKubeConfig: ConstructorParameters<typeof KubeClient>[0]) {
     this.namespace = memberNamespace(opts.memberName);
@@ -77,6 +79,20 @@ export class WorkApplier {
     this.applier.close();
   }
 
+  /**
+   * Fleet's whenToApply IfNotDrifted: an object whose spec was changed on the member since we
+   * applied it (say `kubectl scale`, which leaves no field manager to conflict with) is left as
+   * it is and reported, instead of put back. Known only for objects this process applied: after
+   * a restart the first apply sets the baseline.
+   */
+  private async drifted(r: ResourceRef, m: Manifest): Promise<{ uid?: string; message: string } | undefined> {
+    const live = await this.opts.member.find(r, m.metadata.name ?? '', m.metadata.namespace);
+    const uid = live?.metadata.uid;
+    const mine = uid ? this.appliedGeneration.get(uid) : undefined;
+    if (!live || mine === undefined || (live.metadata.generation ?? 0) === mine) return undefined;
+    return { uid, message: `drifted: changed on the member since it was applied (generation ${mine}, now ${live.metadata.generation ?? 0}); whenToApply IfNotDrifted leaves it so` };
+  }
+
   private async reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { member, hub } = this.opts;
     const work = this.works.get(`${this.namespace}/${name}`);
@@ -98,6 +114,7 @@ export class WorkApplier {
     const outcomes: ManifestOutcome[] = [];
     const applied: AppliedResourceMeta[] = [];
     const manifests = work.spec.workload?.manifests ?? [];
+    const ifNotDrifted = work.spec.applyStrategy?.whenToApply === 'IfNotDrifted';
     for (const [ordinal, m] of manifests.entries()) {
       const r = await this.discovery.forKind(m.apiVersion, m.kind);
       if (!r) {
@@ -110,8 +127,15 @@ export class WorkApplier {
         continue;
       }
       try {
+        const drift = ifNotDrifted ? await this.drifted(r, m) : undefined;
+        if (drift) {
+          outcomes.push({ identifier: id, error: drift.message });
+          applied.push({ ...id, uid: drift.uid });
+          continue;
+        }
         const obj = { ...m, metadata: { ...m.metadata, ownerReferences: [owner] } } as KubeObject;
         const live = await this.applier.apply<KubeObject & ManifestOutcome['live'] & object>(r, obj, { force: true });
+        if (live.metadata.uid) this.appliedGeneration.set(live.metadata.uid, live.metadata.generation ?? 0);
         outcomes.push({ identifier: id, live: live as ManifestOutcome['live'] });
         applied.push({ ...id, uid: live.metadata.uid });
       } catch (err) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe } from '@jest/globals';
@@ -9,17 +8,14 @@ import { installCrds } from '../../lab/deploy.js';
 import { readState, type ClusterState, type LabState } from '../../lab/state.js';
 import { TEST_LAB_DIR_ENV } from './lab-env.js';
 import { repoRoot } from '../../runtime/repo-root.js';
+import { runCommand, type CommandResult } from '../../lab/run-command.js';
+
+export { runCommand, type CommandResult };
 
 /**
  * The test API over the shared lab: kubeconfigs, typed clients and kubectl for each cluster.
  * Integration tests get everything through here, never by reading lab files themselves.
  */
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 type ApiConstructor<T extends k8s.ApiType> = new (config: k8s.Configuration) => T;
 
@@ -133,22 +129,6 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 /** Run the built `fleetlb` command as a user would; never throws for a non-zero exit. */
 export function fleetlb(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
   return runCommand(process.execPath, [join(repoRoot(), 'bin', 'fleetlb.js'), ...args], { env: opts.env, timeoutMs: opts.timeoutMs ?? 240_000 });
-}
-
-/** Run a command to completion, collecting its output; never throws for a non-zero exit. */
-export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number }): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    // A command that exits without reading its input must not turn into an uncaught EPIPE.
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
 }
 
 /**

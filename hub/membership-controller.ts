@@ -64,7 +64,6 @@ export class MembershipController {
 
   async start(): Promise<void> {
     await Promise.all([this.members.start(), this.internal.start()]);
-    await Promise.all([this.members.waitForSync(), this.internal.waitForSync()]);
     this.controller.start();
   }
 

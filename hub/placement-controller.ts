@@ -60,7 +60,6 @@ export class PlacementController {
 
   async start(): Promise<void> {
     await Promise.all([this.placements.start(), this.members.start(), this.works.start()]);
-    await Promise.all([this.placements.waitForSync(), this.members.waitForSync(), this.works.waitForSync()]);
     this.controller.start();
   }
 

@@ -48,7 +48,6 @@ export class ServiceImportController {
 
   async start(): Promise<void> {
     await Promise.all([this.exports.start(), this.members.start()]);
-    await Promise.all([this.exports.waitForSync(), this.members.waitForSync()]);
     this.controller.start();
   }
 

@@ -65,7 +65,6 @@ export class WorkApplier {
 
   async start(): Promise<void> {
     await this.works.start();
-    await this.works.waitForSync();
     this.controller.start();
     // Works withdrawn while the agent was away: their AppliedWorks are still here.
     for (const aw of (await this.opts.member.list<AppliedWork>(AppliedWorkKind)).items) {

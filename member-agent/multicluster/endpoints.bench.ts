@@ -1,15 +1,13 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
+import { benchLab } from '../../bench/bench-lab.js';
 import type { BenchResult } from '../../bench/run.js';
 import { FleetLBNamespace, Labels } from '../../api/labels.js';
 import { IPAddressPoolKind } from '../../api/metallb.js';
 import { MultiClusterServiceKind, ServiceExportKind } from '../../api/networking.js';
 import { walkthroughLab } from '../../lab/demo.js';
-import { labDown } from '../../lab/lab.js';
-import { readState, type LabState } from '../../lab/state.js';
+import type { LabState } from '../../lab/state.js';
 import { Informer } from '../../runtime/informer.js';
 import { KubeClient } from '../../runtime/kube-client.js';
 import { CoreResources, type KubeObject } from '../../runtime/resource.js';
@@ -93,20 +91,9 @@ async function memoryMB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number |
 }
 
 export default async function endpointsBench(): Promise<BenchResult> {
-  const reused = process.env.FLEETLB_BENCH_LAB_DIR;
-  let dir: string | undefined;
-  let state: LabState;
   const progress = (l: string) => process.stderr.write(l + '\n');
-  if (reused) {
-    const s = await readState(reused);
-    if (!s) throw new Error(`no lab in ${reused}`);
-    state = s;
-  } else {
-    dir = await mkdtemp(join(tmpdir(), 'fleetlb-endpoints-bench-'));
-    await chmod(dir, 0o755);
-    progress(`starting a lab in ${dir}`);
-    state = await walkthroughLab({ dir, nodesPerMember: 1, progress });
-  }
+  const lab = await benchLab('fleetlb-endpoints-bench-', (dir) => walkthroughLab({ dir, nodesPerMember: 1, progress }));
+  const state = lab.state;
   const members = state.clusters.filter((c) => c.role === 'member').slice(0, 3);
   if (members.length < 3) throw new Error(`the lab in ${state.dir} has ${members.length} members; the benchmark needs 3`);
   const importer = members[0]!;
@@ -156,7 +143,6 @@ export default async function endpointsBench(): Promise<BenchResult> {
     derived = new Informer<Slice>({ client: k(importer.name), resource: CoreResources.endpointSlices, namespace: FleetLBNamespace, labelSelector: `${Labels.endpointSliceManagedBy}=endpointslice-import.fleetlb.io` });
     derived.on({ add: observe, update: observe });
     await derived.start();
-    await derived.waitForSync();
 
     const pid = await hubPid(k(hubName));
     let hubPeak = 0;
@@ -230,10 +216,7 @@ export default async function endpointsBench(): Promise<BenchResult> {
     await derived?.stop();
     await cleanup(kube, members.map((m) => m.name), importer.name, hubName).catch((err: unknown) => progress(`cleanup: ${(err as Error).message}`));
     for (const c of kube.values()) c.close();
-    if (dir) {
-      await labDown({ dir }).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-    }
+    await lab.release();
   }
 }
 

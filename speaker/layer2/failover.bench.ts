@@ -1,12 +1,9 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { benchLab } from '../../bench/bench-lab.js';
 import type { BenchResult } from '../../bench/run.js';
 import { labDeploy } from '../../lab/deploy.js';
 import { l2DemoManifest, L2Probes } from '../../lab/l2-probes.js';
-import { labDown, labUp } from '../../lab/lab.js';
-import { readState, type LabState } from '../../lab/state.js';
+import { labUp } from '../../lab/lab.js';
 
 /**
  * `npm run bench -- l2-failover`: in a lab member of 2 nodes with fleetlb deployed (allocator and
@@ -38,19 +35,8 @@ const median = (xs: number[]) => {
 };
 
 export default async function l2FailoverBench(): Promise<BenchResult> {
-  const reused = process.env.FLEETLB_BENCH_LAB_DIR;
-  let dir: string | undefined;
-  let state: LabState;
-  if (reused) {
-    const s = await readState(reused);
-    if (!s) throw new Error(`no lab in ${reused}`);
-    state = s;
-  } else {
-    dir = await mkdtemp(join(tmpdir(), 'fleetlb-l2-bench-'));
-    await chmod(dir, 0o755);
-    process.stderr.write(`starting a lab in ${dir}\n`);
-    state = await labUp({ dir, members: 'bench-1=eastus', nodesPerMember: 2 });
-  }
+  const lab = await benchLab('fleetlb-l2-bench-', (dir) => labUp({ dir, members: 'bench-1=eastus', nodesPerMember: 2 }));
+  const { state, reused } = lab;
   const cluster = state.clusters.find((c) => c.role === 'member')!.name;
   const probes = new L2Probes(state, cluster);
   const downLinks = new Set<string>();
@@ -121,9 +107,6 @@ export default async function l2FailoverBench(): Promise<BenchResult> {
     for (const n of downLinks) await probes.setLink(n, true).catch(() => undefined);
     if (reused) await probes.removeDemo(NS);
     probes.close();
-    if (dir) {
-      await labDown({ dir });
-      await rm(dir, { recursive: true, force: true });
-    }
+    await lab.release();
   }
 }
